@@ -1,0 +1,3 @@
+from loanwatch.cli import main
+
+main()

@@ -1,0 +1,199 @@
+"""The ``loanwatch`` command. Each subcommand parses, calls one service and prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from loanwatch import policy as policy_mod
+from loanwatch.ingest import quality as quality_mod
+from loanwatch.ingest import quarantine as quarantine_mod
+from loanwatch.ingest.errors import ImportFailure
+from loanwatch.ingest.importer import ImportResult, import_folder
+from loanwatch.security.pii import KeyError_
+from loanwatch.workspace import Workspace, WorkspaceError, default_workspace, init_workspace
+
+app = typer.Typer(help="LoanWatch 贷后智能监控平台 — post-loan risk monitoring.",
+                  no_args_is_help=True, add_completion=False)
+quarantine_app = typer.Typer(help="Rows refused by imports (隔离区).", no_args_is_help=True)
+policy_app = typer.Typer(help="The bank's policy file (策略).", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(policy_app, name="policy")
+
+out = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option(
+    "--workspace", "-w", help="Workspace folder (default: $LOANWATCH_WORKSPACE or ./workspace).",
+    default_factory=default_workspace, show_default=False)]
+
+
+def _date(text: str | None, name: str) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (expected YYYY-MM-DD)",
+                                 param_hint=name) from None
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]错误 error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except (ImportFailure, WorkspaceError, KeyError_, policy_mod.PolicyError) as e:
+        raise _fail(str(e)) from None
+
+
+def _open(workspace: Path) -> Workspace:
+    with _errors():
+        return Workspace.open(workspace)
+
+
+def _policy(ws: Workspace) -> policy_mod.Policy:
+    with _errors():
+        return policy_mod.load_policy(ws.policy_file)
+
+
+@app.command()
+def init(workspace: Annotated[Path, typer.Argument(help="Folder to create.")]) -> None:
+    """Create a workspace: database, policy file, quarantine and personal-data key (初始化)."""
+    with _errors():
+        _, made = init_workspace(workspace, policy_mod.default_policy_text())
+    for path in made:
+        out.print(f"created {path}", highlight=False)
+    out.print(f"workspace ready: {workspace}" if made else f"workspace exists: {workspace}",
+              highlight=False)
+
+
+@app.command("import")
+def import_(
+    data_dir: Annotated[Path, typer.Argument(help="Folder with <table>.csv|parquet|xlsx files.")],
+    workspace: WorkspaceOpt,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date the data is as of (YYYY-MM-DD, default today); changed rows "
+        "take effect from it.")] = None,
+    strict: Annotated[bool, typer.Option(help="Refuse the whole import on any bad row.")] = False,
+) -> None:
+    """Validate and load a lender's data; bad rows go to the quarantine (导入)."""
+    day = _date(as_of, "--as-of")
+    ws = _open(workspace)
+    pol = _policy(ws)
+    with _errors(), ws.connect(pii=True) as con, _progress() as progress:
+        task = progress.add_task("importing", total=None)
+
+        def step(table: str, what: str) -> None:
+            progress.update(task, description=f"{what} {table}".strip())
+
+        result = import_folder(con, data_dir, day, strict=strict, timezone=pol.timezone,
+                               policy_version=pol.version_id, progress=step)
+        quarantine_mod.write_quarantine_file(con, ws.quarantine_dir, result.import_id)
+    _print_import(result)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        yield progress
+
+
+def _print_import(result: ImportResult) -> None:
+    table = RichTable(title=f"import {result.import_id} as of {result.as_of}")
+    for head in ("表 table", "文件 file", "读取 read", "入库 loaded", "隔离 quarantined",
+                 "新版本 versions"):
+        table.add_column(head, justify="right" if "read" in head or "ed" in head[-6:] else "left")
+    for r in result.tables:
+        table.add_row(r.table, r.file, f"{r.read:,}", f"{r.loaded:,}", f"{r.quarantined:,}",
+                      f"{r.versions:,}")
+    out.print(table)
+    for name in result.ignored:
+        out.print(f"ignored {name} (not a contract table)", highlight=False)
+    if result.quarantined:
+        out.print(f"{result.quarantined:,} rows quarantined — see: loanwatch quarantine show "
+                  f"--import {result.import_id}", highlight=False)
+
+
+@quarantine_app.command("list")
+def quarantine_list(workspace: WorkspaceOpt) -> None:
+    """Quarantined rows per import, table and reason."""
+    ws = _open(workspace)
+    with ws.connect(read_only=True) as con:
+        rows = quarantine_mod.summary(con)
+    table = RichTable(title="隔离区 quarantine")
+    for head in ("import", "as of", "表 table", "列 column", "原因 reason", "行数 rows"):
+        table.add_column(head)
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    out.print(table if rows else "quarantine is empty")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    workspace: WorkspaceOpt,
+    import_id: Annotated[int | None, typer.Option("--import", help="Import id (default: latest).")] = None,
+    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+) -> None:
+    """The refused rows with file, line, column, value and reason."""
+    ws = _open(workspace)
+    with ws.connect(read_only=True) as con:
+        rows = quarantine_mod.rows(con, import_id, table, limit)
+    view = RichTable(title="隔离区 quarantine")
+    for head in ("import", "表 table", "文件 file", "行 line", "列 column", "值 value", "原因 reason"):
+        view.add_column(head, overflow="fold")
+    for row in rows:
+        view.add_row(*("" if v is None else str(v) for v in row))
+    out.print(view if rows else "no quarantined rows")
+
+
+@policy_app.command("show")
+def policy_show(workspace: WorkspaceOpt) -> None:
+    """Print the policy in force, with its version."""
+    ws = _open(workspace)
+    pol = _policy(ws)
+    out.print(f"# policy version {pol.version_id}", highlight=False)
+    out.print(policy_mod.policy_to_yaml(pol), highlight=False, markup=False)
+
+
+@policy_app.command("validate")
+def policy_validate(
+    workspace: WorkspaceOpt,
+    file: Annotated[Path | None, typer.Argument(help="Policy file (default: the workspace's).")] = None,
+) -> None:
+    """Check a policy file; every problem is named by its key."""
+    path = file or Workspace(workspace).policy_file
+    with _errors():
+        pol = policy_mod.load_policy(path)
+    out.print(f"{path}: valid, version {pol.version_id}", highlight=False)
+
+
+@app.command()
+def quality(workspace: WorkspaceOpt) -> None:
+    """Data quality per table: rows, null rates, quarantine reasons, freshness, gaps (数据质量)."""
+    ws = _open(workspace)
+    with ws.connect(read_only=True) as con:
+        report = quality_mod.quality_report(con)
+    quality_mod.print_report(report, out)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

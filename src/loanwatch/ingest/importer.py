@@ -1,0 +1,188 @@
+"""Import a folder of contract tables into the workspace database, all or nothing.
+
+Every file is staged and checked first; then, in one transaction, accepted rows are merged
+as versions of the import's as-of date and bad rows go to the quarantine with file, line,
+column and reason. A file that cannot be read stops the import before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from loanwatch.ingest import integrity, staging
+from loanwatch.ingest.cells import ident
+from loanwatch.ingest.contract import TABLES, Table
+from loanwatch.ingest.errors import ImportFailure, StrictRejected, UnreadableFile
+from loanwatch.ingest.layout import pii_columns, stored_columns, stored_select
+from loanwatch.ingest.readers import Source, collect_csv_rejects, find_table_files, open_source
+from loanwatch.ingest.versioning import write_versions
+from loanwatch.security.masking import mask_sql
+
+Progress = Callable[[str, str], None]  # (table, step)
+
+
+@dataclass
+class TableResult:
+    table: str
+    file: str
+    format: str
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    versions: int = 0
+    extras: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    import_id: int
+    as_of: dt.date
+    status: str
+    tables: list[TableResult]
+    ignored: list[str]
+
+    @property
+    def quarantined(self) -> int:
+        return sum(t.quarantined for t in self.tables)
+
+
+@dataclass
+class _Staged:
+    table: Table
+    source: Source
+    result: TableResult
+
+
+def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, *,
+                  strict: bool = False, timezone: str = "Asia/Shanghai",
+                  policy_version: str | None = None,
+                  progress: Progress | None = None) -> ImportResult:
+    """Validate and load every contract table file in ``folder`` as of ``as_of``."""
+    say = progress or (lambda table, step: None)
+    files, ignored = find_table_files(folder)
+    if not files:
+        raise UnreadableFile(str(folder), "no contract table found (expected files such as "
+                             "customers.csv, loans.csv, installments.parquet)")
+    import_id = con.execute("SELECT nextval('lw_import_seq')").fetchall()[0][0]
+    started = dt.datetime.now()
+    staged: list[_Staged] = []
+    for table in TABLES:
+        if table.name in files:
+            say(table.name, "checking")
+            staged.append(_stage(con, table, files[table.name], import_id,
+                                 {s.table.name for s in staged}, timezone))
+    results = [s.result for s in staged]
+    rejected = strict and any(r.quarantined for r in results)
+    say("", "writing")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for s in staged:
+            if not rejected:
+                say(s.table.name, "writing")
+                s.result.versions = _write(con, s, as_of, import_id)
+            _write_quarantine(con, s, import_id)
+            _log_table(con, import_id, s.result)
+        status = "rejected" if rejected else "committed"
+        con.execute("INSERT INTO lw_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [import_id, as_of, str(folder), started, dt.datetime.now(), status, strict,
+                     policy_version, None])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    if rejected:
+        bad = sum(r.quarantined for r in results)
+        raise StrictRejected(f"--strict: {bad} bad rows, nothing imported "
+                             f"(see: loanwatch quarantine show --import {import_id})")
+    return ImportResult(import_id, as_of, status, results, [p.name for p in ignored])
+
+
+def _stage(con, table: Table, path: Path, import_id: int, staged_before: set[str],
+           timezone: str) -> _Staged:
+    tag = f"{table.name}_{import_id}"
+    src = open_source(con, table.name, path, tag)
+    missing = [c for c in table.required if c not in src.columns]
+    if missing:
+        raise UnreadableFile(str(path), "missing required columns: " + ", ".join(missing))
+    try:
+        checks = staging.stage_values(con, table, src, timezone)
+    except duckdb.Error as e:
+        raise UnreadableFile(str(path), _first_line(e)) from e
+    staging.record_value_errors(con, table, checks)
+    if src.format == "csv":
+        collect_csv_rejects(con, src, tag)
+        _record_parse_rejects(con, table, src)
+    integrity.check_duplicates(con, table)
+    for ref in table.references:
+        integrity.check_reference(con, table, ref, ref.table in staged_before)
+    if table.replace_scope:
+        integrity.check_schedules(con, table)
+    integrity.accepted_view(con, table)
+    return _Staged(table, src, _count(con, table, src))
+
+
+def _record_parse_rejects(con, table: Table, src: Source) -> None:
+    rows = [(line, column, reason, text if not pii_columns(table) else None)
+            for line, column, reason, text in src.rejects]
+    if rows:
+        con.executemany(f"INSERT INTO err_{table.name} VALUES (NULL, ?, ?, ?, NULL, ?)",
+                        rows)
+
+
+def _count(con, table: Table, src: Source) -> TableResult:
+    n = table.name
+    staged, loaded, bad = con.execute(
+        f"SELECT (SELECT count(*) FROM stg_{n}), (SELECT count(*) FROM ok_{n}), "
+        f"(SELECT count(DISTINCT COALESCE(row, -line)) FROM err_{n})").fetchall()[0]
+    extras = list(staging.extra_columns(table, src))
+    return TableResult(n, src.path.name, src.format, staged + len({r[0] for r in src.rejects}),
+                       loaded, bad, 0, extras)
+
+
+def _write(con, s: _Staged, as_of: dt.date, import_id: int) -> int:
+    table, extras = s.table, s.result.extras
+    for name in extras:
+        con.execute(f"ALTER TABLE main.{table.name} ADD COLUMN IF NOT EXISTS {ident(name)} "
+                    "VARCHAR")
+    select = stored_select(table, extras, f"ok_{table.name}")
+    kind = "TABLE" if pii_columns(table) else "VIEW"  # ciphertexts must be computed once
+    con.execute(f"CREATE OR REPLACE TEMP {kind} new_{table.name} AS {select}")
+    cols = list(stored_columns(table)) + extras
+    return write_versions(con, table, f"new_{table.name}", cols, extras, as_of, import_id)
+
+
+def _write_quarantine(con, s: _Staged, import_id: int) -> None:
+    table, n = s.table, s.table.name
+    pii = pii_columns(table)
+    value = "e.value"
+    if pii:
+        cases = " ".join(f"WHEN '{c}' THEN {mask_sql(c, 'e.value')}" for c in pii)
+        value = f"CASE e.column_name {cases} ELSE e.value END"
+    fields = ", ".join(f"'{c}': s.{ident(c)}::VARCHAR" for c in table.column_names)
+    raw = f"COALESCE(e.raw, to_json({{{fields}}})::VARCHAR)"
+    if pii:
+        raw = f"lw_encrypt({raw})"  # a refused customer row still holds personal data
+    con.execute(
+        f"INSERT INTO lw_quarantine SELECT {import_id}, '{n}', ?, "
+        f"COALESCE(e.line, {s.source.line_sql('e.row')}), e.column_name, e.reason, {value}, "
+        f"{raw} FROM err_{n} e LEFT JOIN stg_{n} s ON s.rowid = e.row "
+        f"ORDER BY 4, e.column_name", [str(s.source.path)])
+
+
+def _log_table(con, import_id: int, r: TableResult) -> None:
+    con.execute("INSERT INTO lw_import_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, r.table, r.file, r.format, r.read, r.loaded, r.quarantined,
+                 r.versions, r.extras])
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+__all__ = ["ImportFailure", "ImportResult", "TableResult", "import_folder"]

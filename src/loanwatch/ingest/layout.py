@@ -1,0 +1,89 @@
+"""How contract tables are stored in the analytics database.
+
+Each table keeps its contract columns (typed), derived columns computed once at import,
+personal data as masked text plus ``<col>_enc`` (AES-GCM) and ``<col>_hash`` (keyed hash),
+any extra columns of the lender as text, and its validity: a row version is in force for
+as-of dates D with ``_valid_from <= D < _valid_to`` (NULL meaning unbounded)."""
+
+from __future__ import annotations
+
+from loanwatch.ingest.cells import ident
+from loanwatch.ingest.contract import SQL_TYPES, TABLES, Table
+from loanwatch.security.masking import mask_sql
+
+META_COLUMNS = ("_valid_from", "_valid_to", "_import_id")
+
+META_DDL = """
+CREATE SEQUENCE IF NOT EXISTS lw_import_seq START 1;
+CREATE TABLE IF NOT EXISTS lw_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS lw_imports (
+    import_id INTEGER PRIMARY KEY, as_of DATE NOT NULL, source VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
+    strict BOOLEAN NOT NULL, policy_version VARCHAR, message VARCHAR);
+CREATE TABLE IF NOT EXISTS lw_import_tables (
+    import_id INTEGER NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR NOT NULL,
+    format VARCHAR NOT NULL, rows_read BIGINT NOT NULL, rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL, versions_written BIGINT NOT NULL,
+    extra_columns VARCHAR[], PRIMARY KEY (import_id, table_name));
+CREATE TABLE IF NOT EXISTS lw_quarantine (
+    import_id INTEGER NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR NOT NULL,
+    line BIGINT, column_name VARCHAR, reason VARCHAR NOT NULL, value VARCHAR, raw VARCHAR);
+"""
+
+
+def pii_columns(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns if c.pii)
+
+
+def stored_columns(table: Table) -> dict[str, str]:
+    """Column name -> type of the stored table, before extras and validity."""
+    cols = {c.name: SQL_TYPES[c.kind] for c in table.columns}
+    cols.update({name: typ for name, (typ, _) in table.derived.items()})
+    for name in pii_columns(table):
+        cols[f"{name}_enc"] = "VARCHAR"
+        cols[f"{name}_hash"] = "VARCHAR"
+    return cols
+
+
+def table_ddl(table: Table) -> str:
+    cols = [f"{ident(n)} {t}" for n, t in stored_columns(table).items()]
+    cols += ["_valid_from DATE", "_valid_to DATE", "_import_id INTEGER"]
+    return f"CREATE TABLE IF NOT EXISTS main.{table.name} ({', '.join(cols)})"
+
+
+def schema_ddl() -> list[str]:
+    return [s for s in META_DDL.split(";") if s.strip()] + [table_ddl(t) for t in TABLES]
+
+
+def _masked(table: Table, name: str) -> str:
+    masked = mask_sql(name, ident(name))
+    if name == "name" and "customer_type" in table.column_names:
+        # enterprise names are public; only individuals' names are personal data
+        return f"CASE WHEN customer_type = 'individual' THEN {masked} ELSE name END"
+    return masked
+
+
+def _needs_cipher(table: Table, name: str) -> str:
+    if name == "name" and "customer_type" in table.column_names:
+        return f"CASE WHEN customer_type = 'individual' THEN lw_encrypt(name) END"
+    return f"lw_encrypt({ident(name)})"
+
+
+def stored_select(table: Table, extras: list[str], source: str) -> str:
+    """SELECT turning accepted rows of ``source`` into rows as stored (no validity yet)."""
+    pii = set(pii_columns(table))
+    parts = []
+    for c in table.columns:
+        parts.append(f"{_masked(table, c.name)} AS {ident(c.name)}" if c.name in pii
+                     else ident(c.name))
+    parts += [f"{sql} AS {ident(n)}" for n, (_, sql) in table.derived.items()]
+    for name in pii_columns(table):
+        parts.append(f"{_needs_cipher(table, name)} AS {ident(name + '_enc')}")
+        parts.append(f"lw_hash({ident(name)}) AS {ident(name + '_hash')}")
+    parts += [ident(e) for e in extras]
+    return f"SELECT {', '.join(parts)} FROM {source}"
+
+
+def compared_columns(table: Table, extras: list[str]) -> list[str]:
+    """Columns whose change makes a new version (ciphertexts differ on every write)."""
+    return [c for c in stored_columns(table) if not c.endswith("_enc")] + list(extras)
