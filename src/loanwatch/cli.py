@@ -29,8 +29,9 @@ policy_app = typer.Typer(help="The bank's policy file (策略).", no_args_is_hel
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(policy_app, name="policy")
 
-out = Console()
-err = Console(stderr=True)
+# piped output (logs, CI) gets wide lines instead of folded Chinese table cells
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 WorkspaceOpt = Annotated[Path, typer.Option(
     "--workspace", "-w", help="Workspace folder (default: $LOANWATCH_WORKSPACE or ./workspace).",
@@ -115,9 +116,10 @@ def _progress() -> Iterator[Progress]:
 
 def _print_import(result: ImportResult) -> None:
     table = RichTable(title=f"import {result.import_id} as of {result.as_of}")
-    for head in ("表 table", "文件 file", "读取 read", "入库 loaded", "隔离 quarantined",
-                 "新版本 versions"):
-        table.add_column(head, justify="right" if "read" in head or "ed" in head[-6:] else "left")
+    table.add_column("表 table")
+    table.add_column("文件 file")
+    for head in ("读取 read", "入库 loaded", "隔离 quarantined", "新版本 versions"):
+        table.add_column(head, justify="right")
     for r in result.tables:
         table.add_row(r.table, r.file, f"{r.read:,}", f"{r.loaded:,}", f"{r.quarantined:,}",
                       f"{r.versions:,}")
@@ -157,8 +159,9 @@ def quarantine_show(
     view = RichTable(title="隔离区 quarantine")
     for head in ("import", "表 table", "文件 file", "行 line", "列 column", "值 value", "原因 reason"):
         view.add_column(head, overflow="fold")
-    for row in rows:
-        view.add_row(*("" if v is None else str(v) for v in row))
+    for import_no, table_name, file, *rest in rows:
+        view.add_row(str(import_no), table_name, Path(file).name,
+                     *("" if v is None else str(v) for v in rest))
     out.print(view if rows else "no quarantined rows")
 
 

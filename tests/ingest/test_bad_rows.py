@@ -48,8 +48,9 @@ def test_bad_rows_are_quarantined_with_line_column_and_reason(case, example_dir,
     got = [q for q in quarantine(con) if q[0] == table or q[0] == "installments"]
     expected = CASES[case]
     for exp_table, line, column, reason in expected:
-        assert any(g[0] == exp_table and (line is None or g[1] == line) and
-                   (column is None or g[2] == column) and reason in g[3] for g in got), (exp_table, line, column, reason, got)
+        found = any(g[0] == exp_table and (line is None or g[1] == line)
+                    and (column is None or g[2] == column) and reason in g[3] for g in got)
+        assert found, (exp_table, line, column, reason, got)
     by_table = {t.table: t for t in result.tables}
     bad_lines = {(g[0], g[1]) for g in got if g[0] == table}
     assert by_table[table].quarantined == len(bad_lines)

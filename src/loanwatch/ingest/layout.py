@@ -65,7 +65,7 @@ def _masked(table: Table, name: str) -> str:
 
 def _needs_cipher(table: Table, name: str) -> str:
     if name == "name" and "customer_type" in table.column_names:
-        return f"CASE WHEN customer_type = 'individual' THEN lw_encrypt(name) END"
+        return "CASE WHEN customer_type = 'individual' THEN lw_encrypt(name) END"
     return f"lw_encrypt({ident(name)})"
 
 
