@@ -31,15 +31,21 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     key = ", ".join(ident(k) for k in table.key)
     every = ", ".join(ident(c) for c in table.column_names)
     label = ", ".join(table.key)
+    n = table.name
+    # the cheap count finds the (usually few) duplicated keys; only those rows are compared
     con.execute(
-        f"INSERT INTO err_{table.name} SELECT s.rowid, NULL, '{label}', "
+        f"CREATE OR REPLACE TEMP TABLE dup_{n} AS SELECT s.rowid AS row, s.* FROM stg_{n} s "
+        f"SEMI JOIN (SELECT {key} FROM stg_{n} WHERE _err = 0 GROUP BY ALL HAVING count(*) > 1) g "
+        f"ON {_eq(table, 's', 'g', table.key, table.key)} WHERE s._err = 0")
+    con.execute(
+        f"INSERT INTO err_{n} SELECT d.row, NULL, '{label}', "
         f"CASE WHEN g.variants = 1 THEN 'exact duplicate of an earlier row' "
         f"ELSE 'duplicate key: ' || g.n || ' rows have this key with different values' END, "
-        f"{_text(table.key, 's')}, NULL FROM stg_{table.name} s JOIN ("
+        f"{_text(table.key, 'd')}, NULL FROM dup_{n} d JOIN ("
         f"SELECT {key}, count(*) AS n, count(DISTINCT hash({every})) AS variants, "
-        f"min(rowid) AS first FROM stg_{table.name} WHERE _err = 0 GROUP BY ALL "
-        f"HAVING count(*) > 1) g ON {_eq(table, 's', 'g', table.key, table.key)} "
-        f"WHERE s._err = 0 AND NOT (g.variants = 1 AND s.rowid = g.first)"
+        f"min(row) AS first FROM dup_{n} GROUP BY ALL) g "
+        f"ON {_eq(table, 'd', 'g', table.key, table.key)} "
+        f"WHERE NOT (g.variants = 1 AND d.row = g.first)"
     )
 
 
