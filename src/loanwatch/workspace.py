@@ -15,6 +15,8 @@ from loanwatch.ingest.layout import schema_ddl
 from loanwatch.security.pii import PiiCipher, write_key_file
 
 WORKSPACE_ENV = "LOANWATCH_WORKSPACE"
+MEMORY_ENV = "LOANWATCH_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"  # DuckDB spills to WS/tmp beyond it; raise it on a big server
 SCHEMA_VERSION = "1"
 
 
@@ -58,8 +60,9 @@ class Workspace:
         return PiiCipher.load(self.key_file)
 
     def connect(self, *, read_only: bool = False, pii: bool = False) -> duckdb.DuckDBPyConnection:
-        return connect(self.database, read_only=read_only,
-                       cipher=self.cipher() if pii else None)
+        return connect(self.database, read_only=read_only, cipher=self.cipher() if pii else None,
+                       memory_limit=os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT,
+                       temp_directory=self.root / "tmp")
 
 
 def init_workspace(root: Path, policy_text: str) -> tuple[Workspace, list[str]]:

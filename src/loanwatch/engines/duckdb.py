@@ -11,26 +11,35 @@ import pyarrow as pa
 from loanwatch.security.pii import PiiCipher
 
 
-def connect(path: Path, *, read_only: bool = False,
-            cipher: PiiCipher | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the database; with a cipher, SQL gets ``lw_encrypt`` and ``lw_hash``."""
-    con = duckdb.connect(str(path), read_only=read_only)
-    con.execute("SET preserve_insertion_order = true")
+def connect(path: Path, *, read_only: bool = False, cipher: PiiCipher | None = None,
+            memory_limit: str | None = None,
+            temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database; with a cipher, SQL gets ``lw_encrypt(v)`` and ``lw_hash(v)``."""
+    config = {"preserve_insertion_order": True}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if temp_directory:
+        config["temp_directory"] = str(temp_directory)
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     if cipher is not None:
         register_pii_functions(con, cipher)
     return con
 
 
 def register_pii_functions(con: duckdb.DuckDBPyConnection, cipher: PiiCipher) -> None:
+    """``lw_encrypt`` runs AES-GCM in Python; ``lw_hash`` is HMAC-SHA256 in SQL (vectorised)."""
+
     def encrypt(values: pa.Array) -> pa.Array:
-        return pa.array([cipher.encrypt(v) for v in values.to_pylist()], pa.string())
+        return pa.array(cipher.encrypt_many(values.to_pylist()), pa.string())
 
-    def keyed_hash(values: pa.Array) -> pa.Array:
-        return pa.array([cipher.hash(v) for v in values.to_pylist()], pa.string())
-
-    for name, fn in (("lw_encrypt", encrypt), ("lw_hash", keyed_hash)):
-        con.create_function(name, fn, ["VARCHAR"], "VARCHAR", type="arrow",
-                            null_handling="special", side_effects=name == "lw_encrypt")
+    con.create_function("lw_encrypt", encrypt, ["VARCHAR"], "VARCHAR", type="arrow",
+                        null_handling="special", side_effects=True)
+    inner, outer = cipher.hmac_pads()
+    con.execute("SET VARIABLE lw_hmac_inner = ?", [inner])
+    con.execute("SET VARIABLE lw_hmac_outer = ?", [outer])
+    con.execute("CREATE OR REPLACE TEMP MACRO lw_hash(v) AS CASE WHEN v IS NULL THEN NULL ELSE "
+                "sha256(getvariable('lw_hmac_outer') || unhex(sha256(getvariable('lw_hmac_inner')"
+                " || encode(v::VARCHAR)))) END")
 
 
 def in_force_sql(table: str, as_of: dt.date) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from loanwatch.ingest import integrity, staging
 from loanwatch.ingest.cells import ident
@@ -53,6 +54,8 @@ class ImportResult:
 
 @dataclass
 class _Staged:
+    """A table checked and ready to merge: its spec, file and counts."""
+
     table: Table
     source: Source
     result: TableResult
@@ -62,7 +65,10 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, 
                   strict: bool = False, timezone: str = "Asia/Shanghai",
                   policy_version: str | None = None,
                   progress: Progress | None = None) -> ImportResult:
-    """Validate and load every contract table file in ``folder`` as of ``as_of``."""
+    """Validate and load every contract table file in ``folder`` as of ``as_of``.
+
+    One transaction: each table is checked (against parents already written in it), merged,
+    and its staging dropped before the next, so memory holds one table at a time."""
     say = progress or (lambda table, step: None)
     files, ignored = find_table_files(folder)
     if not files:
@@ -70,23 +76,31 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, 
                              "customers.csv, loans.csv, installments.parquet)")
     import_id = con.execute("SELECT nextval('lw_import_seq')").fetchall()[0][0]
     started = dt.datetime.now()
-    staged: list[_Staged] = []
-    for table in TABLES:
-        if table.name in files:
-            say(table.name, "checking")
-            staged.append(_stage(con, table, files[table.name], import_id,
-                                 {s.table.name for s in staged}, timezone))
-    results = [s.result for s in staged]
-    rejected = strict and any(r.quarantined for r in results)
-    say("", "writing")
+    results: list[TableResult] = []
+    refused: list[pa.Table] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for s in staged:
-            if not rejected:
-                say(s.table.name, "writing")
-                s.result.versions = _write(con, s, as_of, import_id)
-            _write_quarantine(con, s, import_id)
-            _log_table(con, import_id, s.result)
+        for table in TABLES:
+            if table.name not in files:
+                continue
+            say(table.name, "checking")
+            staged = _stage(con, table, files[table.name], import_id, as_of, timezone)
+            say(table.name, "writing")
+            staged.result.versions = _write(con, staged, as_of, import_id)
+            refused.append(_refused_rows(con, staged, import_id))
+            results.append(staged.result)
+            _drop_staging(con, table.name)
+        rejected = strict and any(r.quarantined for r in results)
+        if rejected:  # undo the data, keep the record of why
+            con.execute("ROLLBACK")
+            con.execute("BEGIN TRANSACTION")
+            for r in results:
+                r.versions = 0
+        for batch in refused:
+            if batch.num_rows:
+                con.execute("INSERT INTO lw_quarantine SELECT * FROM batch")
+        for r in results:
+            _log_table(con, import_id, r)
         status = "rejected" if rejected else "committed"
         con.execute("INSERT INTO lw_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [import_id, as_of, str(folder), started, dt.datetime.now(), status, strict,
@@ -102,7 +116,7 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, 
     return ImportResult(import_id, as_of, status, results, [p.name for p in ignored])
 
 
-def _stage(con, table: Table, path: Path, import_id: int, staged_before: set[str],
+def _stage(con, table: Table, path: Path, import_id: int, as_of: dt.date,
            timezone: str) -> _Staged:
     tag = f"{table.name}_{import_id}"
     src = open_source(con, table.name, path, tag)
@@ -117,11 +131,12 @@ def _stage(con, table: Table, path: Path, import_id: int, staged_before: set[str
     if src.format == "csv":
         collect_csv_rejects(con, src, tag)
         _record_parse_rejects(con, table, src)
-    integrity.check_duplicates(con, table)
     for ref in table.references:
-        integrity.check_reference(con, table, ref, ref.table in staged_before)
+        integrity.check_reference(con, table, ref, as_of)
     if table.replace_scope:
-        integrity.check_schedules(con, table)
+        integrity.check_schedules(con, table)  # also finds duplicate keys
+    else:
+        integrity.check_duplicates(con, table)
     integrity.accepted_view(con, table)
     return _Staged(table, src, _count(con, table, src))
 
@@ -150,13 +165,14 @@ def _write(con, s: _Staged, as_of: dt.date, import_id: int) -> int:
         con.execute(f"ALTER TABLE main.{table.name} ADD COLUMN IF NOT EXISTS {ident(name)} "
                     "VARCHAR")
     select = stored_select(table, extras, f"ok_{table.name}")
-    kind = "TABLE" if pii_columns(table) else "VIEW"  # ciphertexts must be computed once
+    kind = "TABLE" if pii_columns(table) else "VIEW"  # ciphertexts are computed once
     con.execute(f"CREATE OR REPLACE TEMP {kind} new_{table.name} AS {select}")
     cols = list(stored_columns(table)) + extras
     return write_versions(con, table, f"new_{table.name}", cols, extras, as_of, import_id)
 
 
-def _write_quarantine(con, s: _Staged, import_id: int) -> None:
+def _refused_rows(con, s: _Staged, import_id: int) -> pa.Table:
+    """The table's quarantine rows: masked values, and the raw row encrypted if personal."""
     table, n = s.table, s.table.name
     pii = pii_columns(table)
     value = "e.value"
@@ -167,11 +183,23 @@ def _write_quarantine(con, s: _Staged, import_id: int) -> None:
     raw = f"COALESCE(e.raw, to_json({{{fields}}})::VARCHAR)"
     if pii:
         raw = f"lw_encrypt({raw})"  # a refused customer row still holds personal data
-    con.execute(
-        f"INSERT INTO lw_quarantine SELECT {import_id}, '{n}', ?, "
-        f"COALESCE(e.line, {s.source.line_sql('e.row')}), e.column_name, e.reason, {value}, "
-        f"{raw} FROM err_{n} e LEFT JOIN stg_{n} s ON s.rowid = e.row "
-        f"ORDER BY 4, e.column_name", [str(s.source.path)])
+    return con.sql(
+        f"SELECT {import_id}::INTEGER AS import_id, '{n}' AS table_name, ? AS file, "
+        f"COALESCE(e.line, {s.source.line_sql('e.row')}) AS line, e.column_name, e.reason, "
+        f"{value} AS value, {raw} AS raw FROM err_{n} e LEFT JOIN stg_{n} s ON s.rowid = e.row "
+        f"ORDER BY line, e.column_name", params=[str(s.source.path)]).to_arrow_table()
+
+
+def _drop_staging(con, name: str) -> None:
+    """Drop the temporary tables and views of one table's staging."""
+    prefixes = ("ok", "new", "win", "bad_scope", "dup", "chg", "act", "err", "stg")
+    wanted = {f"{p}_{name}" for p in prefixes}
+    objects = con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
+                          "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() "
+                          "WHERE temporary").fetchall()
+    for obj, kind in objects:
+        if obj in wanted:
+            con.execute(f"DROP {kind} IF EXISTS {obj}")
 
 
 def _log_table(con, import_id: int, r: TableResult) -> None:

@@ -1,11 +1,14 @@
 """Checks across rows of a staged table: duplicate keys, references to other tables and
 complete schedules. Each adds (row, column, reason) to ``err_<table>``; ``accepted_view``
-then names the rows that passed everything."""
+then names the rows that passed everything, with the table's derived columns."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 
+from loanwatch.engines.duckdb import in_force_sql
 from loanwatch.ingest.cells import ident, lit
 from loanwatch.ingest.contract import TABLES_BY_NAME, Reference, Table
 
@@ -49,63 +52,57 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
-def parent_relation(parent: Table, staged: bool) -> str:
-    """Rows of ``parent`` as they will be after this import: accepted now, else stored."""
-    cols = ", ".join(ident(c) for c in parent.column_names)
-    stored = f"SELECT {cols} FROM main.{parent.name} WHERE _valid_to IS NULL"
-    if not staged:
-        return f"({stored})"
-    key_eq = _eq(parent, "cur", "new", parent.key, parent.key)
-    return (f"(SELECT {cols} FROM ok_{parent.name} UNION ALL SELECT {cols} FROM "
-            f"({stored}) cur ANTI JOIN ok_{parent.name} new ON {key_eq})")
-
-
 def check_reference(con: duckdb.DuckDBPyConnection, table: Table, ref: Reference,
-                    parent_staged: bool) -> None:
+                    as_of: dt.date) -> None:
+    """Against the parent rows in force at the as-of date, this import's included."""
     parent = TABLES_BY_NAME[ref.table]
-    rel = parent_relation(parent, parent_staged)
     on = " AND ".join(f"c.{ident(a)} = p.{ident(b)}" for a, b in zip(ref.columns, parent.key,
                                                                      strict=True))
     present = " AND ".join(f"c.{ident(a)} IS NOT NULL" for a in ref.columns)
-    label = ", ".join(ref.columns)
+    missing = f"p.{ident(parent.key[0])} IS NULL"
+    sql, reason = ref.check or ("false", "")
     con.execute(
-        f"INSERT INTO err_{table.name} SELECT c.rowid, NULL, '{label}', "
-        f"'not found in {parent.name}', {_text(ref.columns, 'c')}, NULL "
-        f"FROM stg_{table.name} c ANTI JOIN {rel} p ON {on} WHERE c._err = 0 AND {present}"
+        f"INSERT INTO err_{table.name} SELECT c.rowid, NULL, '{', '.join(ref.columns)}', "
+        f"CASE WHEN {missing} THEN 'not found in {parent.name}' ELSE {lit(reason)} END, "
+        f"{_text(ref.columns, 'c')}, NULL FROM stg_{table.name} c "
+        f"LEFT JOIN {in_force_sql(parent.name, as_of)} p ON {on} "
+        f"WHERE c._err = 0 AND {present} AND ({missing} OR {sql})"
     )
-    if ref.check:
-        sql, reason = ref.check
-        con.execute(
-            f"INSERT INTO err_{table.name} SELECT c.rowid, NULL, '{label}', {lit(reason)}, "
-            f"{_text(ref.columns, 'c')}, NULL FROM stg_{table.name} c JOIN {rel} p ON {on} "
-            f"WHERE c._err = 0 AND {sql}"
-        )
 
 
 def check_schedules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """A schedule is loaded whole or not at all: seq must run 1..N and every row be good."""
-    scope = table.replace_scope
+    """A schedule is loaded whole or not at all: its seq must run 1, 2, 3, … and every row
+    be good. One window pass numbers the rows and computes the derived columns."""
+    n, scope = table.name, table.replace_scope
     cols = ", ".join(ident(c) for c in scope)
-    label = ", ".join(scope)
-    n = table.name
+    derived = "".join(f", {sql} AS {ident(name)}" for name, (_, sql) in table.derived.items())
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bad_scope_{n} AS "
-        f"SELECT {cols}, 'schedule has gaps: seq must run 1..' || max(seq) || ' without gaps' "
-        f"AS reason FROM {_clean_rows(n)} GROUP BY ALL HAVING min(seq) <> 1 "
-        f"OR max(seq) <> count(*) UNION ALL "
-        f"SELECT DISTINCT {cols}, 'schedule refused as a whole: another of its rows is bad' "
-        f"FROM stg_{n} s SEMI JOIN err_{n} e ON s.rowid = e.row "
-        f"WHERE {' AND '.join(f's.{ident(c)} IS NOT NULL' for c in scope)}"
-    )
+        f"CREATE OR REPLACE TEMP TABLE win_{n} AS SELECT s.rowid AS _row, "
+        f"s.* EXCLUDE (_err, _raw){derived}, row_number() OVER w AS _rn, lag(seq) OVER w AS _prev "
+        f"FROM {_clean_rows(n)} WHERE s._err = 0 WINDOW w AS (PARTITION BY {cols} ORDER BY seq)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE bad_scope_{n} AS SELECT {cols}, first(reason) AS reason "
+        f"FROM (SELECT {cols}, CASE WHEN bool_or(_prev = seq) THEN 'schedule repeats seq ' || "
+        f"min(seq) FILTER (WHERE _prev = seq) ELSE 'schedule has gaps: seq must run 1, 2, 3, "
+        f"… without gaps; seq ' || arg_min(seq, _rn) || ' found where ' || min(_rn) || "
+        f"' was expected' END AS reason FROM win_{n} WHERE _rn <> seq GROUP BY ALL "
+        f"UNION ALL SELECT DISTINCT {cols}, 'schedule refused as a whole: another of its rows "
+        f"is bad' FROM stg_{n} s SEMI JOIN err_{n} e ON s.rowid = e.row "
+        f"WHERE {' AND '.join(f's.{ident(c)} IS NOT NULL' for c in scope)}) GROUP BY ALL")
     on = " AND ".join(f"s.{ident(c)} = b.{ident(c)}" for c in scope)
     con.execute(
-        f"INSERT INTO err_{n} SELECT s.rowid, NULL, '{label}', first(b.reason), "
-        f"{_text(scope, 's')}, NULL FROM {_clean_rows(n)} JOIN bad_scope_{n} b ON {on} "
-        f"GROUP BY ALL"
-    )
+        f"INSERT INTO err_{n} SELECT s.rowid, NULL, '{', '.join(scope)}', b.reason, "
+        f"{_text(scope, 's')}, NULL FROM {_clean_rows(n)} JOIN bad_scope_{n} b ON {on}")
 
 
 def accepted_view(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """``ok_<table>``: staged rows with no error, in file order."""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{table.name} AS "
-                f"SELECT s.* EXCLUDE (_err, _raw) FROM {_clean_rows(table.name)}")
+    """``ok_<table>``: rows with no error, with derived columns."""
+    n = table.name
+    if table.replace_scope:
+        on = " AND ".join(f"w.{ident(c)} = b.{ident(c)}" for c in table.replace_scope)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{n} AS SELECT w.* EXCLUDE (_row, _rn, "
+                    f"_prev) FROM win_{n} w ANTI JOIN bad_scope_{n} b ON {on}")
+        return
+    derived = "".join(f", {sql} AS {ident(name)}" for name, (_, sql) in table.derived.items())
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{n} AS SELECT s.* EXCLUDE (_err, _raw)"
+                f"{derived} FROM {_clean_rows(n)} WHERE s._err = 0")

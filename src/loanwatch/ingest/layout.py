@@ -1,9 +1,10 @@
 """How contract tables are stored in the analytics database.
 
 Each table keeps its contract columns (typed), derived columns computed once at import,
-personal data as masked text plus ``<col>_enc`` (AES-GCM) and ``<col>_hash`` (keyed hash),
-any extra columns of the lender as text, and its validity: a row version is in force for
-as-of dates D with ``_valid_from <= D < _valid_to`` (NULL meaning unbounded)."""
+personal data as masked text plus ``<col>_hash`` (keyed hash, for matching) and one
+``pii_enc`` AES-GCM record of the row's personal fields, any extra columns as text, and
+its validity: a row version is in force for as-of dates D with
+``_valid_from <= D < _valid_to`` (NULL meaning unbounded)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ def stored_columns(table: Table) -> dict[str, str]:
     cols = {c.name: SQL_TYPES[c.kind] for c in table.columns}
     cols.update({name: typ for name, (typ, _) in table.derived.items()})
     for name in pii_columns(table):
-        cols[f"{name}_enc"] = "VARCHAR"
         cols[f"{name}_hash"] = "VARCHAR"
+    if pii_columns(table):
+        cols["pii_enc"] = "VARCHAR"
     return cols
 
 
@@ -55,35 +57,34 @@ def schema_ddl() -> list[str]:
     return [s for s in META_DDL.split(";") if s.strip()] + [table_ddl(t) for t in TABLES]
 
 
-def _masked(table: Table, name: str) -> str:
-    masked = mask_sql(name, ident(name))
+def _is_personal(table: Table, name: str) -> str:
+    """SQL true when the column holds personal data in this row."""
     if name == "name" and "customer_type" in table.column_names:
-        # enterprise names are public; only individuals' names are personal data
-        return f"CASE WHEN customer_type = 'individual' THEN {masked} ELSE name END"
-    return masked
-
-
-def _needs_cipher(table: Table, name: str) -> str:
-    if name == "name" and "customer_type" in table.column_names:
-        return "CASE WHEN customer_type = 'individual' THEN lw_encrypt(name) END"
-    return f"lw_encrypt({ident(name)})"
+        return "customer_type = 'individual'"  # enterprise names are public
+    return "true"
 
 
 def stored_select(table: Table, extras: list[str], source: str) -> str:
-    """SELECT turning accepted rows of ``source`` into rows as stored (no validity yet)."""
-    pii = set(pii_columns(table))
+    """SELECT turning accepted rows of ``source`` (with derived columns) into stored rows."""
+    pii = pii_columns(table)
     parts = []
     for c in table.columns:
-        parts.append(f"{_masked(table, c.name)} AS {ident(c.name)}" if c.name in pii
-                     else ident(c.name))
-    parts += [f"{sql} AS {ident(n)}" for n, (_, sql) in table.derived.items()]
-    for name in pii_columns(table):
-        parts.append(f"{_needs_cipher(table, name)} AS {ident(name + '_enc')}")
-        parts.append(f"lw_hash({ident(name)}) AS {ident(name + '_hash')}")
+        if c.name in pii:
+            parts.append(f"CASE WHEN {_is_personal(table, c.name)} THEN "
+                         f"{mask_sql(c.name, ident(c.name))} ELSE {ident(c.name)} END "
+                         f"AS {ident(c.name)}")
+        else:
+            parts.append(ident(c.name))
+    parts += [ident(n) for n in table.derived]
+    parts += [f"lw_hash({ident(n)}) AS {ident(n + '_hash')}" for n in pii]
+    if pii:
+        fields = ", ".join(f"'{n}': CASE WHEN {_is_personal(table, n)} THEN {ident(n)} END"
+                           for n in pii)
+        parts.append(f"lw_encrypt(to_json({{{fields}}})::VARCHAR) AS pii_enc")
     parts += [ident(e) for e in extras]
     return f"SELECT {', '.join(parts)} FROM {source}"
 
 
 def compared_columns(table: Table, extras: list[str]) -> list[str]:
-    """Columns whose change makes a new version (ciphertexts differ on every write)."""
-    return [c for c in stored_columns(table) if not c.endswith("_enc")] + list(extras)
+    """Columns whose change makes a new version (a ciphertext differs on every write)."""
+    return [c for c in stored_columns(table) if c != "pii_enc"] + list(extras)

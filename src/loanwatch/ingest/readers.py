@@ -36,9 +36,11 @@ class Source:
     rejects: list[tuple[int, str | None, str, str]] = field(default_factory=list)
 
     steps_table: str | None = None  # row positions after which a refused row was skipped
+    row_base: int = 0  # rowid of the first staged row (rows staged in a transaction start high)
 
-    def line_sql(self, row: str) -> str:
-        """SQL turning a 0-based row position among parsed rows into a file line number."""
+    def line_sql(self, rowid: str) -> str:
+        """SQL turning the rowid of a staged row into the line number in the file."""
+        row = f"({rowid} - {self.row_base})"
         if not self.steps_table:
             return f"({row} + {self.first_line})"
         skipped = f"(SELECT count(*) FROM {self.steps_table} WHERE step <= {row})"

@@ -65,6 +65,7 @@ def stage_values(con: duckdb.DuckDBPyConnection, table: Table, src: Source,
         f"END AS _raw FROM (SELECT *, {mask} AS _err FROM "
         f"(SELECT {', '.join(inner)} FROM {src.relation_sql}))"
     )
+    src.row_base = con.execute(f"SELECT min(rowid) FROM stg_{table.name}").fetchall()[0][0] or 0
     return checks
 
 

@@ -2,14 +2,15 @@
 
 One 32-byte master key (workspace key file or ``LOANWATCH_PII_KEY``) is split with HKDF
 into an encryption key and a hashing key, so the hash reveals nothing about the cipher key.
-Ciphertexts are ``v1:<base64(nonce | ciphertext | tag)>``; hashes are hex HMAC-SHA256.
+Ciphertexts are ``v1:<base64(nonce | ciphertext | tag)>``; hashes are hex HMAC-SHA256, the
+same whether computed here or in SQL from ``hmac_pads``.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -60,6 +61,10 @@ class PiiCipher:
     enc_key: bytes
     hash_key: bytes
 
+    @property
+    def _aead(self) -> AESGCM:
+        return AESGCM(self.enc_key)
+
     @classmethod
     def from_master(cls, master: bytes) -> PiiCipher:
         return cls(_derive(master, b"loanwatch-pii-enc"), _derive(master, b"loanwatch-pii-hash"))
@@ -76,9 +81,19 @@ class PiiCipher:
     def encrypt(self, value: str | None) -> str | None:
         if value is None:
             return None
-        nonce = secrets.token_bytes(12)
-        sealed = AESGCM(self.enc_key).encrypt(nonce, value.encode("utf-8"), None)
-        return _PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+        return self.encrypt_many([value])[0]
+
+    def encrypt_many(self, values: list[str | None]) -> list[str | None]:
+        """Encrypt a batch (one cipher object for all: the per-value cost is what matters)."""
+        aead, out = self._aead, []
+        for value in values:
+            if value is None:
+                out.append(None)
+                continue
+            nonce = secrets.token_bytes(12)
+            sealed = aead.encrypt(nonce, value.encode("utf-8"), None)
+            out.append(_PREFIX + base64.b64encode(nonce + sealed).decode("ascii"))
+        return out
 
     def decrypt(self, token: str | None) -> str | None:
         if token is None:
@@ -86,10 +101,20 @@ class PiiCipher:
         if not token.startswith(_PREFIX):
             raise ValueError("not a LoanWatch ciphertext")
         raw = base64.b64decode(token[len(_PREFIX):])
-        return AESGCM(self.enc_key).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+        return self._aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+    def reveal(self, token: str | None) -> dict[str, str | None]:
+        """The personal-data fields of a row, from its ``pii_enc`` record."""
+        text = self.decrypt(token)
+        return json.loads(text) if text else {}
 
     def hash(self, value: str | None) -> str | None:
         """Keyed hash for equality matching; equal inputs give equal hashes."""
         if value is None:
             return None
-        return hmac.new(self.hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self.hash_key, value.encode("utf-8"), "sha256").hex()
+
+    def hmac_pads(self) -> tuple[bytes, bytes]:
+        """(inner, outer) HMAC-SHA256 pads, so SQL can compute the same keyed hash."""
+        key = self.hash_key.ljust(64, b"\0")
+        return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
