@@ -101,7 +101,7 @@ def import_(
         def step(table: str, what: str) -> None:
             progress.update(task, description=f"{what} {table}".strip())
 
-        result = import_folder(con, data_dir, day, strict=strict, timezone=pol.timezone,
+        result = import_folder(con, data_dir, day, ws.cipher(), strict=strict, timezone=pol.timezone,
                                policy_version=pol.version_id, progress=step)
         quarantine_mod.write_quarantine_file(con, ws.quarantine_dir, result.import_id)
     _print_import(result)

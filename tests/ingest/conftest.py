@@ -30,9 +30,9 @@ Importer = Callable[..., ImportResult]
 
 
 @pytest.fixture
-def run_import(con: duckdb.DuckDBPyConnection) -> Importer:
+def run_import(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> Importer:
     def run(folder: Path, as_of: str = "2024-06-30", **kw) -> ImportResult:
-        return import_folder(con, folder, dt.date.fromisoformat(as_of), **kw)
+        return import_folder(con, folder, dt.date.fromisoformat(as_of), workspace.cipher(), **kw)
     return run
 
 

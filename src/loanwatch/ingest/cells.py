@@ -26,6 +26,15 @@ INVALID_REASONS = {
 }
 
 
+#: Types the CSV reader parses straight into (fast, and a value that does not parse is
+#: refused by the reader with its line); money is read wide so extra decimals show.
+CSV_PARSE_TYPES = {
+    "date": "DATE", "money": "DECIMAL(18,6)", "signed_money": "DECIMAL(18,6)",
+    "rate": "DECIMAL(18,10)", "share": "DECIMAL(18,10)", "number": "DECIMAL(18,6)",
+    "count": "BIGINT", "seq": "BIGINT",
+}
+
+
 @dataclass(frozen=True)
 class Check:
     """A condition that is true for a bad row, with the column and reason to report."""
@@ -58,12 +67,14 @@ def cleaned_sql(source: str | None, source_type: str | None) -> str:
     return ident(source)
 
 
-def _decimal(v: str, target: str, exact_scale: int | None) -> str:
+def _decimal(v: str, target: str, exact_scale: int | None, source_type: str | None) -> str:
     cast = f"TRY_CAST({v} AS {target})"
     if exact_scale is None:
         return cast
     # more decimals than allowed would round silently: refuse instead
-    return f"CASE WHEN TRY_CAST({v} AS DECIMAL(38,10)) = {cast} THEN {cast} END"
+    if source_type in (None, "VARCHAR"):
+        return f"CASE WHEN TRY_CAST({v} AS DECIMAL(38,10)) = {cast} THEN {cast} END"
+    return f"CASE WHEN round({v}, {exact_scale}) = {v} THEN {cast} END"
 
 
 def typed_sql(col: Column, v: str, source_type: str | None, timezone: str) -> str:
@@ -96,8 +107,8 @@ def typed_sql(col: Column, v: str, source_type: str | None, timezone: str) -> st
         return (f"CAST(date_trunc('month', TRY_CAST(CASE WHEN length({text}) = 7 "
                 f"THEN {text} || '-01' ELSE {text} END AS DATE)) AS DATE)")
     if kind in ("money", "signed_money"):
-        return _decimal(v, SQL_TYPES[kind], 2)
-    return _decimal(v, SQL_TYPES[kind], None)
+        return _decimal(v, SQL_TYPES[kind], 2, source_type)
+    return _decimal(v, SQL_TYPES[kind], None, source_type)
 
 
 def column_checks(col: Column) -> list[Check]:

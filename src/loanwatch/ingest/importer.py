@@ -8,6 +8,7 @@ column and reason. A file that cannot be read stops the import before anything i
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,11 @@ from loanwatch.ingest import integrity, staging
 from loanwatch.ingest.cells import ident
 from loanwatch.ingest.contract import TABLES, Table
 from loanwatch.ingest.errors import ImportFailure, StrictRejected, UnreadableFile
-from loanwatch.ingest.layout import pii_columns, stored_columns, stored_select
+from loanwatch.ingest.layout import PII_PLAIN, pii_columns, stored_columns, stored_select
 from loanwatch.ingest.readers import Source, collect_csv_rejects, find_table_files, open_source
 from loanwatch.ingest.versioning import write_versions
 from loanwatch.security.masking import mask_sql
+from loanwatch.security.pii import PiiCipher
 
 Progress = Callable[[str, str], None]  # (table, step)
 
@@ -61,11 +63,12 @@ class _Staged:
     result: TableResult
 
 
-def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, *,
-                  strict: bool = False, timezone: str = "Asia/Shanghai",
+def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date,
+                  cipher: PiiCipher, *, strict: bool = False, timezone: str = "Asia/Shanghai",
                   policy_version: str | None = None,
                   progress: Progress | None = None) -> ImportResult:
-    """Validate and load every contract table file in ``folder`` as of ``as_of``.
+    """Validate and load every contract table file in ``folder`` as of ``as_of``; ``con``
+    must have the personal-data SQL functions of ``cipher`` registered.
 
     One transaction: each table is checked (against parents already written in it), merged,
     and its staging dropped before the next, so memory holds one table at a time."""
@@ -86,7 +89,7 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, 
             say(table.name, "checking")
             staged = _stage(con, table, files[table.name], import_id, as_of, timezone)
             say(table.name, "writing")
-            staged.result.versions = _write(con, staged, as_of, import_id)
+            staged.result.versions = _write(con, staged, as_of, import_id, cipher)
             refused.append(_refused_rows(con, staged, import_id))
             results.append(staged.result)
             _drop_staging(con, table.name)
@@ -98,7 +101,9 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date, 
                 r.versions = 0
         for batch in refused:
             if batch.num_rows:
-                con.execute("INSERT INTO lw_quarantine SELECT * FROM batch")
+                con.register("refused_batch", batch)
+                con.execute("INSERT INTO lw_quarantine SELECT * FROM refused_batch")
+                con.unregister("refused_batch")
         for r in results:
             _log_table(con, import_id, r)
         status = "rejected" if rejected else "committed"
@@ -142,11 +147,14 @@ def _stage(con, table: Table, path: Path, import_id: int, as_of: dt.date,
 
 
 def _record_parse_rejects(con, table: Table, src: Source) -> None:
-    rows = [(line, column, reason, text if not pii_columns(table) else None)
-            for line, column, reason, text in src.rejects]
+    """Rows the CSV reader refused go to the errors with their parsed fields as raw."""
+    rows = []
+    for line, column, reason, text in src.rejects:
+        fields = src.fields_of(text or "")
+        rows.append((line, column, reason, fields.get(column or ""),
+                     json.dumps(fields, ensure_ascii=False)))
     if rows:
-        con.executemany(f"INSERT INTO err_{table.name} VALUES (NULL, ?, ?, ?, NULL, ?)",
-                        rows)
+        con.executemany(f"INSERT INTO err_{table.name} VALUES (NULL, ?, ?, ?, ?, ?)", rows)
 
 
 def _count(con, table: Table, src: Source) -> TableResult:
@@ -159,16 +167,32 @@ def _count(con, table: Table, src: Source) -> TableResult:
                        loaded, bad, 0, extras)
 
 
-def _write(con, s: _Staged, as_of: dt.date, import_id: int) -> int:
+def _write(con, s: _Staged, as_of: dt.date, import_id: int, cipher: PiiCipher) -> int:
     table, extras = s.table, s.result.extras
     for name in extras:
         con.execute(f"ALTER TABLE main.{table.name} ADD COLUMN IF NOT EXISTS {ident(name)} "
                     "VARCHAR")
     select = stored_select(table, extras, f"ok_{table.name}")
-    kind = "TABLE" if pii_columns(table) else "VIEW"  # ciphertexts are computed once
-    con.execute(f"CREATE OR REPLACE TEMP {kind} new_{table.name} AS {select}")
+    if pii_columns(table):
+        _seal_personal(con, table.name, select, cipher)
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS {select}")
     cols = list(stored_columns(table)) + extras
     return write_versions(con, table, f"new_{table.name}", cols, extras, as_of, import_id)
+
+
+def _seal_personal(con, name: str, select: str, cipher: PiiCipher) -> None:
+    """``new_<name>`` with personal fields AES-GCM encrypted in one Python batch (a UDF would
+    run it in small chunks on competing threads, twice as slow)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE plain_{name} AS {select}")
+    plain = con.sql(f"SELECT {PII_PLAIN} FROM plain_{name}").to_arrow_table()
+    sealed = pa.table({"pii_enc": pa.array(cipher.encrypt_many(plain.column(0).to_pylist()),
+                                           pa.string())})
+    con.register(f"sealed_{name}", sealed)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE new_{name} AS SELECT p.* EXCLUDE ({PII_PLAIN}), "
+                f"s.pii_enc FROM plain_{name} p POSITIONAL JOIN sealed_{name} s")
+    con.unregister(f"sealed_{name}")
+    con.execute(f"DROP TABLE plain_{name}")
 
 
 def _refused_rows(con, s: _Staged, import_id: int) -> pa.Table:

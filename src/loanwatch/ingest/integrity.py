@@ -76,19 +76,25 @@ def check_schedules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     n, scope = table.name, table.replace_scope
     cols = ", ".join(ident(c) for c in scope)
     derived = "".join(f", {sql} AS {ident(name)}" for name, (_, sql) in table.derived.items())
+    whole = "'schedule refused as a whole: another of its rows is bad'"
+    # rows the CSV reader refused are known only by their raw fields
+    unread = ", ".join(f"json_extract_string(raw, {lit(c)}) AS {ident(c)}" for c in scope)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE win_{n} AS SELECT s.rowid AS _row, "
         f"s.* EXCLUDE (_err, _raw){derived}, row_number() OVER w AS _rn, lag(seq) OVER w AS _prev "
         f"FROM {_clean_rows(n)} WHERE s._err = 0 WINDOW w AS (PARTITION BY {cols} ORDER BY seq)")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bad_scope_{n} AS SELECT {cols}, first(reason) AS reason "
+        f"CREATE OR REPLACE TEMP TABLE bad_scope_{n} AS SELECT {cols}, "
+        f"first(reason ORDER BY prio) AS reason "
         f"FROM (SELECT {cols}, CASE WHEN bool_or(_prev = seq) THEN 'schedule repeats seq ' || "
         f"min(seq) FILTER (WHERE _prev = seq) ELSE 'schedule has gaps: seq must run 1, 2, 3, "
         f"… without gaps; seq ' || arg_min(seq, _rn) || ' found where ' || min(_rn) || "
-        f"' was expected' END AS reason FROM win_{n} WHERE _rn <> seq GROUP BY ALL "
-        f"UNION ALL SELECT DISTINCT {cols}, 'schedule refused as a whole: another of its rows "
-        f"is bad' FROM stg_{n} s SEMI JOIN err_{n} e ON s.rowid = e.row "
-        f"WHERE {' AND '.join(f's.{ident(c)} IS NOT NULL' for c in scope)}) GROUP BY ALL")
+        f"' was expected' END AS reason, 1 AS prio FROM win_{n} WHERE _rn <> seq GROUP BY ALL "
+        f"UNION ALL SELECT DISTINCT {cols}, {whole}, 0 FROM stg_{n} s SEMI JOIN err_{n} e "
+        f"ON s.rowid = e.row WHERE {' AND '.join(f's.{ident(c)} IS NOT NULL' for c in scope)} "
+        f"UNION ALL SELECT DISTINCT {unread}, {whole}, 0 FROM err_{n} WHERE row IS NULL "
+        f"AND {' AND '.join(f'json_extract_string(raw, {lit(c)}) IS NOT NULL' for c in scope)}"
+        f") GROUP BY ALL")
     on = " AND ".join(f"s.{ident(c)} = b.{ident(c)}" for c in scope)
     con.execute(
         f"INSERT INTO err_{n} SELECT s.rowid, NULL, '{', '.join(scope)}', b.reason, "

@@ -13,6 +13,7 @@ from loanwatch.ingest.contract import SQL_TYPES, TABLES, Table
 from loanwatch.security.masking import mask_sql
 
 META_COLUMNS = ("_valid_from", "_valid_to", "_import_id")
+PII_PLAIN = "_pii_plain"  # the personal fields as JSON, replaced by pii_enc before writing
 
 META_DDL = """
 CREATE SEQUENCE IF NOT EXISTS lw_import_seq START 1;
@@ -65,7 +66,8 @@ def _is_personal(table: Table, name: str) -> str:
 
 
 def stored_select(table: Table, extras: list[str], source: str) -> str:
-    """SELECT turning accepted rows of ``source`` (with derived columns) into stored rows."""
+    """SELECT turning accepted rows of ``source`` (with derived columns) into stored rows,
+    except that personal fields come as plain JSON in ``_pii_plain`` (see ``seal_personal``)."""
     pii = pii_columns(table)
     parts = []
     for c in table.columns:
@@ -80,7 +82,7 @@ def stored_select(table: Table, extras: list[str], source: str) -> str:
     if pii:
         fields = ", ".join(f"'{n}': CASE WHEN {_is_personal(table, n)} THEN {ident(n)} END"
                            for n in pii)
-        parts.append(f"lw_encrypt(to_json({{{fields}}})::VARCHAR) AS pii_enc")
+        parts.append(f"to_json({{{fields}}})::VARCHAR AS {PII_PLAIN}")
     parts += [ident(e) for e in extras]
     return f"SELECT {', '.join(parts)} FROM {source}"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from loanwatch.ingest.cells import CSV_PARSE_TYPES, INVALID_REASONS
 from loanwatch.ingest.contract import TABLES_BY_NAME
 from loanwatch.ingest.errors import UnreadableFile
 
@@ -34,6 +35,11 @@ class Source:
     types: dict[str, str]  # source column name -> DuckDB type
     first_line: int  # line of the first data row (2 after a header row, 1 for Parquet)
     rejects: list[tuple[int, str | None, str, str]] = field(default_factory=list)
+
+    def fields_of(self, text: str) -> dict[str, str]:
+        """The fields of a raw CSV line refused by the reader, by column name."""
+        values = next(csv.reader(io.StringIO(text)), [])
+        return dict(zip(self.columns, values, strict=False))
 
     steps_table: str | None = None  # row positions after which a refused row was skipped
     row_base: int = 0  # rowid of the first staged row (rows staged in a transaction start high)
@@ -94,28 +100,42 @@ def _csv_header(path: Path) -> list[str]:
 
 
 def read_csv_source(con: duckdb.DuckDBPyConnection, table: str, path: Path, tag: str) -> Source:
+    """Contract columns of a simple type are parsed by the reader itself; the rest is text."""
     names = _normalise(_csv_header(path), path)
-    columns = ", ".join(f"'{_q(raw)}': 'VARCHAR'" for raw in names.values())
+    spec = TABLES_BY_NAME[table]
+    kinds = {c.name: c.kind for c in spec.columns}
+    types = {raw: CSV_PARSE_TYPES.get(kinds.get(norm, "text"), "VARCHAR")
+             for norm, raw in names.items()}
+    columns = ", ".join(f"'{_q(raw)}': '{typ}'" for raw, typ in types.items())
     rej, scan = f"rej_{tag}", f"scan_{tag}"
     sql = (f"read_csv('{_q(str(path))}', header=true, delim=',', quote='\"', escape='\"', "
            f"auto_detect=false, columns={{{columns}}}, store_rejects=true, "
-           f"rejects_table='{rej}', rejects_scan='{scan}', encoding='utf-8')")
-    src = Source(table, path, "csv", sql, names, dict.fromkeys(names.values(), "VARCHAR"), 2)
-    return src
+           f"rejects_table='{rej}', rejects_scan='{scan}', encoding='utf-8', "
+           f"dateformat='%Y-%m-%d')")
+    return Source(table, path, "csv", sql, names, types, 2)
+
+
+_PARSE_REASONS = {"TOO MANY COLUMNS": "unreadable row: more fields than the header",
+                  "MISSING COLUMNS": "unreadable row: fewer fields than the header",
+                  "UNQUOTED VALUE": "unreadable row: badly quoted field"}
 
 
 def collect_csv_rejects(con: duckdb.DuckDBPyConnection, src: Source, tag: str) -> None:
-    """After the scan: record rows the parser refused; refuse a file that is not UTF-8."""
+    """After the scan: record rows the reader refused; refuse a file that is not UTF-8."""
     rows = con.execute(f"SELECT line, column_name, error_type, csv_line FROM rej_{tag} "
                        "ORDER BY line").fetchall()
+    spec = TABLES_BY_NAME[src.table]
+    kinds = {c.name: c.kind for c in spec.columns}
     for line, column, kind, text in rows:
-        if kind == "INVALID ENCODING" or kind == "INVALID UNICODE":
+        if kind in ("INVALID ENCODING", "INVALID UNICODE"):
             raise UnreadableFile(str(src.path), f"not UTF-8 encoded at line {line} "
                                  "(save it as CSV UTF-8)")
-        reason = {"TOO MANY COLUMNS": "more fields than the header",
-                  "MISSING COLUMNS": "fewer fields than the header",
-                  "UNQUOTED VALUE": "badly quoted field"}.get(kind, kind.lower())
-        src.rejects.append((int(line), column, f"unreadable row: {reason}", text))
+        norm = column.strip().lower() if column else None
+        if kind == "CAST":
+            reason = INVALID_REASONS.get(kinds.get(norm or "", ""), "value of the wrong type")
+        else:
+            reason = _PARSE_REASONS.get(kind, f"unreadable row: {kind.lower()}")
+        src.rejects.append((int(line), norm, reason, text))
     lines = sorted({r[0] for r in src.rejects})
     if lines:
         steps = [line - src.first_line - i for i, line in enumerate(lines)]
