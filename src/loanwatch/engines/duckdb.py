@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from loanwatch.security.pii import PiiCipher
+from loanwatch.security.pii import HASH_HEX_CHARS, PiiCipher
 
 
 def connect(path: Path, *, read_only: bool = False, cipher: PiiCipher | None = None,
@@ -38,8 +38,8 @@ def register_pii_functions(con: duckdb.DuckDBPyConnection, cipher: PiiCipher) ->
     con.execute("SET VARIABLE lw_hmac_inner = ?", [inner])
     con.execute("SET VARIABLE lw_hmac_outer = ?", [outer])
     con.execute("CREATE OR REPLACE TEMP MACRO lw_hash(v) AS CASE WHEN v IS NULL THEN NULL ELSE "
-                "sha256(getvariable('lw_hmac_outer') || unhex(sha256(getvariable('lw_hmac_inner')"
-                " || encode(v::VARCHAR)))) END")
+                "left(sha256(getvariable('lw_hmac_outer') || unhex(sha256(getvariable("
+                f"'lw_hmac_inner') || encode(v::VARCHAR)))), {HASH_HEX_CHARS}) END")
 
 
 def in_force_sql(table: str, as_of: dt.date) -> str:

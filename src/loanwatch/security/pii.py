@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_ENV = "LOANWATCH_PII_KEY"
 _PREFIX = "v1:"
+HASH_HEX_CHARS = 32  # 128 bits of HMAC-SHA256: no collision in any portfolio, half the bytes
 
 
 class KeyError_(ValueError):
@@ -114,7 +115,7 @@ class PiiCipher:
         """Keyed hash for equality matching; equal inputs give equal hashes."""
         if value is None:
             return None
-        return hmac.digest(self.hash_key, value.encode("utf-8"), "sha256").hex()
+        return hmac.digest(self.hash_key, value.encode("utf-8"), "sha256").hex()[:HASH_HEX_CHARS]
 
     def hmac_pads(self) -> tuple[bytes, bytes]:
         """(inner, outer) HMAC-SHA256 pads, so SQL can compute the same keyed hash."""
