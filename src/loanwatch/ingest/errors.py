@@ -26,3 +26,9 @@ class StrictRejected(ImportFailure):
 
 class OutOfOrderImport(ImportFailure):
     pass
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message: enough to name the problem on one line."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

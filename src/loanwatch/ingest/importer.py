@@ -19,7 +19,7 @@ import pyarrow as pa
 from loanwatch.ingest import integrity, staging
 from loanwatch.ingest.cells import ident
 from loanwatch.ingest.contract import TABLES, Table
-from loanwatch.ingest.errors import ImportFailure, StrictRejected, UnreadableFile
+from loanwatch.ingest.errors import ImportFailure, StrictRejected, UnreadableFile, first_line
 from loanwatch.ingest.layout import PII_PLAIN, pii_columns, stored_columns, stored_select
 from loanwatch.ingest.readers import Source, collect_csv_rejects, find_table_files, open_source
 from loanwatch.ingest.versioning import write_versions
@@ -131,7 +131,7 @@ def _stage(con, table: Table, path: Path, import_id: int, as_of: dt.date,
     try:
         checks = staging.stage_values(con, table, src, timezone)
     except duckdb.Error as e:
-        raise UnreadableFile(str(path), _first_line(e)) from e
+        raise UnreadableFile(str(path), first_line(e)) from e
     staging.record_value_errors(con, table, checks)
     if src.format == "csv":
         collect_csv_rejects(con, src, tag)
@@ -231,10 +231,6 @@ def _log_table(con, import_id: int, r: TableResult) -> None:
                 [import_id, r.table, r.file, r.format, r.read, r.loaded, r.quarantined,
                  r.versions, r.extras])
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 __all__ = ["ImportFailure", "ImportResult", "TableResult", "import_folder"]

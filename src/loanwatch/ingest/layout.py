@@ -12,7 +12,6 @@ from loanwatch.ingest.cells import ident
 from loanwatch.ingest.contract import SQL_TYPES, TABLES, Table
 from loanwatch.security.masking import mask_sql
 
-META_COLUMNS = ("_valid_from", "_valid_to", "_import_id")
 PII_PLAIN = "_pii_plain"  # the personal fields as JSON, replaced by pii_enc before writing
 
 META_DDL = """

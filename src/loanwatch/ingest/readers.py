@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from loanwatch.ingest.cells import CSV_PARSE_TYPES, INVALID_REASONS
 from loanwatch.ingest.contract import TABLES_BY_NAME
-from loanwatch.ingest.errors import UnreadableFile
+from loanwatch.ingest.errors import UnreadableFile, first_line
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 
@@ -149,7 +149,7 @@ def read_parquet_source(con: duckdb.DuckDBPyConnection, table: str, path: Path) 
     try:
         desc = con.execute(f"DESCRIBE SELECT * FROM {sql}").fetchall()
     except duckdb.Error as e:
-        raise UnreadableFile(str(path), f"not a readable Parquet file ({_first_line(e)})") from e
+        raise UnreadableFile(str(path), f"not a readable Parquet file ({first_line(e)})") from e
     names = _normalise([d[0] for d in desc], path)
     return Source(table, path, "parquet", sql, names, {d[0]: d[1] for d in desc}, 1)
 
@@ -177,7 +177,7 @@ def read_xlsx_source(con: duckdb.DuckDBPyConnection, table: str, path: Path, tag
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a broken file
-        raise UnreadableFile(str(path), f"not a readable XLSX workbook ({_first_line(e)})") from e
+        raise UnreadableFile(str(path), f"not a readable XLSX workbook ({first_line(e)})") from e
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)
@@ -209,6 +209,3 @@ def open_source(con: duckdb.DuckDBPyConnection, table: str, path: Path, tag: str
 def _q(text: str) -> str:
     return text.replace("'", "''")
 
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -1,0 +1,49 @@
+"""Layers stay layered (ARCHITECTURE.md): a module imports only from the layers below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import loanwatch
+
+SRC = Path(loanwatch.__file__).parent
+
+# layer -> the loanwatch layers it may import (itself always allowed)
+ALLOWED: dict[str, set[str]] = {
+    "domain": set(),
+    "security": {"domain"},
+    "policy": {"domain"},
+    "engines": {"domain", "security"},
+    "ingest": {"domain", "security", "engines", "policy"},
+    "workspace": {"domain", "security", "engines", "ingest", "policy"},
+    "cli": {"domain", "security", "engines", "ingest", "policy", "workspace"},
+}
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def _imported_layers(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("loanwatch."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("loanwatch.")}
+    return found
+
+
+def test_every_module_imports_only_lower_layers():
+    problems = []
+    for path in SRC.rglob("*.py"):
+        layer = _layer(path)
+        if layer in ("__init__", "__main__"):
+            continue
+        assert layer in ALLOWED, f"{path}: layer {layer} is not in the layer map"
+        bad = _imported_layers(path) - ALLOWED[layer] - {layer}
+        if bad:
+            problems.append(f"{path.relative_to(SRC)} imports {sorted(bad)}")
+    assert not problems, problems
