@@ -95,3 +95,14 @@ def test_timestamps_with_an_offset_are_converted_to_the_bank_local_time(example_
     run_import(example_dir)
     assert con.execute("SELECT occurred_at::VARCHAR FROM transactions WHERE txn_id = 'T003'"
                        ).fetchall()[0][0] == "2024-03-10 09:00:00"
+
+
+def test_windows_line_endings_and_upper_case_headers(example_dir, run_import, con):
+    for path in example_dir.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        header, rest = text.split("\n", 1)
+        path.write_bytes((header.upper() + "\n" + rest).replace("\n", "\r\n").encode("utf-8"))
+    result = run_import(example_dir)
+    assert result.quarantined == 0
+    assert con.execute("SELECT kind, threshold::VARCHAR FROM covenants ORDER BY kind").fetchall() \
+        == [("max_debt_ratio", "0.70000000"), ("min_monthly_settlement", "200000.00000000")]
