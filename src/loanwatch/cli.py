@@ -9,15 +9,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table as RichTable
 
 from loanwatch import policy as policy_mod
 from loanwatch.ingest import quality as quality_mod
 from loanwatch.ingest import quarantine as quarantine_mod
-from loanwatch.ingest.errors import ImportFailure
+from loanwatch.ingest.errors import ImportFailure, first_line
 from loanwatch.ingest.importer import ImportResult, import_folder
 from loanwatch.security.pii import KeyError_
 from loanwatch.workspace import Workspace, WorkspaceError, default_workspace, init_workspace
@@ -59,6 +67,8 @@ def _errors() -> Iterator[None]:
         yield
     except (ImportFailure, WorkspaceError, KeyError_, policy_mod.PolicyError) as e:
         raise _fail(str(e)) from None
+    except duckdb.Error as e:  # e.g. the database is locked by another process
+        raise _fail(f"database: {first_line(e)}", code=1) from None
 
 
 def _open(workspace: Path) -> Workspace:
@@ -98,8 +108,8 @@ def import_(
     with _errors(), ws.connect(pii=True) as con, _progress() as progress:
         task = progress.add_task("importing", total=None)
 
-        def step(table: str, what: str) -> None:
-            progress.update(task, description=f"{what} {table}".strip())
+        def step(table: str, what: str, done: int, total: int) -> None:
+            progress.update(task, description=f"{what} {table}", completed=done, total=total)
 
         result = import_folder(con, data_dir, day, ws.cipher(), strict=strict, timezone=pol.timezone,
                                policy_version=pol.version_id, progress=step)
@@ -109,7 +119,8 @@ def import_(
 
 @contextmanager
 def _progress() -> Iterator[Progress]:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as progress:
         yield progress
 

@@ -17,7 +17,7 @@ from loanwatch.security.pii import PiiCipher, write_key_file
 WORKSPACE_ENV = "LOANWATCH_WORKSPACE"
 MEMORY_ENV = "LOANWATCH_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"  # DuckDB spills to WS/tmp beyond it; raise it on a big server
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # bump when the stored layout changes
 
 
 class WorkspaceError(Exception):
@@ -54,6 +54,12 @@ class Workspace:
         if not ws.database.exists():
             raise WorkspaceError(f"{root}: not a LoanWatch workspace "
                                  f"(create one with: loanwatch init {root})")
+        with connect(ws.database, read_only=True) as con:
+            found = con.execute("SELECT max(value) FROM lw_meta WHERE key = 'schema_version'"
+                                ).fetchall()[0][0]
+        if found != SCHEMA_VERSION:
+            raise WorkspaceError(f"{root}: workspace layout version {found}, this LoanWatch "
+                                 f"needs {SCHEMA_VERSION}: import the data into a new workspace")
         return ws
 
     def cipher(self) -> PiiCipher:

@@ -26,7 +26,7 @@ from loanwatch.ingest.versioning import write_versions
 from loanwatch.security.masking import mask_sql
 from loanwatch.security.pii import PiiCipher
 
-Progress = Callable[[str, str], None]  # (table, step)
+Progress = Callable[[str, str, int, int], None]  # (table, step, steps done, steps in all)
 
 
 @dataclass
@@ -72,7 +72,7 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date,
 
     One transaction: each table is checked (against parents already written in it), merged,
     and its staging dropped before the next, so memory holds one table at a time."""
-    say = progress or (lambda table, step: None)
+    say = progress or (lambda table, step, done, total: None)
     files, ignored = find_table_files(folder)
     if not files:
         raise UnreadableFile(str(folder), "no contract table found (expected files such as "
@@ -81,14 +81,15 @@ def import_folder(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date,
     started = dt.datetime.now()
     results: list[TableResult] = []
     refused: list[pa.Table] = []
+    steps = 2 * len(files)
     con.execute("BEGIN TRANSACTION")
     try:
         for table in TABLES:
             if table.name not in files:
                 continue
-            say(table.name, "checking")
+            say(table.name, "checking", 2 * len(results), steps)
             staged = _stage(con, table, files[table.name], import_id, as_of, timezone)
-            say(table.name, "writing")
+            say(table.name, "writing", 2 * len(results) + 1, steps)
             staged.result.versions = _write(con, staged, as_of, import_id, cipher)
             refused.append(_refused_rows(con, staged, import_id))
             results.append(staged.result)
