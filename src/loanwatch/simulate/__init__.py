@@ -1,0 +1,1 @@
+"""Synthetic lender portfolio: loanwatch simulate."""
