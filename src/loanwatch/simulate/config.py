@@ -174,7 +174,7 @@ class SimConfig:
     lead_weights: tuple[float, ...] = (0.10, 0.12, 0.16, 0.18, 0.14, 0.14, 0.10, 0.06)
     guarantee_circles: int | None = None  # default: one circle per ~2,000 loans, at least 2
     macro_shock: tuple[int, int, float] = (9, 15, 1.6)  # months [from, to) where hazard × factor
-    late_share: float = 0.06  # installments paid late (then cured)
+    late_share: float = 0.035 # installments paid late (then cured)
     partial_share: float = 0.02  # installments paid in two parts
     restructure_share: float = 0.08  # of defaulting loans restructured instead
     writeoff_share: float = 0.6  # of 90+ loans written off 180–360 days later

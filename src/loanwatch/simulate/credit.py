@@ -60,17 +60,19 @@ def draw_fates(
     z = parties.quality[loans.customer]
     # E[exp(-0.9 z)] = exp(0.405): the quality factor keeps the product's rate on average
     factor = np.exp(-0.9 * z - 0.405)
-    gap = _months_since_previous(loans, sched)
-    m = np.clip(month_index(cfg, sched.due_on), 0, cfg.months)
-    ind = parties.industry[loans.customer[sched.loan]]
-    monthly = 1 - (1 - annual[sched.loan]) ** (1 / 12)
-    h = np.minimum(monthly * factor[sched.loan] * macro[m] * industry[ind, m], 0.5)
+    # only installments due by the end can be missed or prepaid: work on those rows alone
+    due = np.flatnonzero(sched.due_on <= end)
+    loan, seq, due_on = sched.loan[due], sched.seq[due], sched.due_on[due]
+    gap = _months_since_previous(loans, sched)[due]
+    m = np.clip(month_index(cfg, due_on), 0, cfg.months)
+    ind = parties.industry[loans.customer[loan]]
+    monthly = 1 - (1 - annual[loan]) ** (1 / 12)
+    h = np.minimum(monthly * factor[loan] * macro[m] * industry[ind, m], 0.5)
     p_default = 1 - (1 - h) ** gap
-    p_prepay = np.where(loans.bullet[sched.loan], 0, 1 - (1 - prepay_annual[sched.loan]) ** (gap / 12))
-    due = sched.due_on <= end
-    u = rng.random(len(sched))
-    default_seq = _first_seq(n, sched, due & (u < p_default))
-    prepay_seq = _first_seq(n, sched, due & (u > 1 - p_prepay) & (sched.seq > 1))
+    p_prepay = np.where(loans.bullet[loan], 0, 1 - (1 - prepay_annual[loan]) ** (gap / 12))
+    u = rng.random(len(due))
+    default_seq = _first_seq(n, loan, seq, u < p_default)
+    prepay_seq = _first_seq(n, loan, seq, (u > 1 - p_prepay) & (seq > 1))
     # whichever comes first wins; a loan cannot prepay at its last installment
     last_seq = np.zeros(n, np.int32)
     np.maximum.at(last_seq, sched.loan, sched.seq)
@@ -89,10 +91,10 @@ def _months_since_previous(loans: Loans, sched: Schedule) -> np.ndarray:
     return np.maximum((sched.due_on - prev).astype(np.int64) / 30.4, 0.5)
 
 
-def _first_seq(n: int, sched: Schedule, hit: np.ndarray) -> np.ndarray:
+def _first_seq(n: int, loan: np.ndarray, seq: np.ndarray, hit: np.ndarray) -> np.ndarray:
     """Per loan the smallest seq where ``hit`` holds, 0 where it never does."""
     out = np.full(n, np.iinfo(np.int32).max, np.int32)
-    np.minimum.at(out, sched.loan[hit], sched.seq[hit])
+    np.minimum.at(out, loan[hit], seq[hit])
     out[out == np.iinfo(np.int32).max] = 0
     return out
 

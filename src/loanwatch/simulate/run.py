@@ -115,9 +115,9 @@ def simulate(cfg: SimConfig, out: Path, fmt: str = "csv", progress: Progress | N
     t.write("borrowers", truth.borrower_truth(loans, outcome, len(parties)))
     if getattr(flows, "paths", None) is not None:
         t.write("flow_paths", flows.paths)
-    (out / truth.FOLDER / "simulation.json").write_text(
-        json.dumps(settings(cfg), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    made = {**settings(cfg), "rows": w.rows, "ground_truth_rows": t.rows}
+    text = json.dumps(made, ensure_ascii=False, indent=2)
+    (out / truth.FOLDER / "simulation.json").write_text(text, encoding="utf-8")
     step(None)
     return SimResult(out, dict(w.rows), dict(t.rows))
 

@@ -52,6 +52,7 @@ class TableWriter:
         # the contract's timestamps are ISO 8601 with a T; booleans are true/false either way
         for i, field in enumerate(table.schema):
             if pa.types.is_timestamp(field.type):
-                text = pc.strftime(table.column(i), format="%Y-%m-%dT%H:%M:%S")
+                # a cast then one replace is several times faster than strftime on 48M rows
+                text = pc.replace_substring(pc.cast(table.column(i), pa.string()), " ", "T")
                 table = table.set_column(i, field.name, text)
         return table
