@@ -249,3 +249,31 @@ def test_cli_simulate_with_report(tmp_path: Path):
     assert "sudden_share_of_defaults" in result.output and "C->M1" in result.output
     bad = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "e"), "--loans", "0"])
     assert bad.exit_code == 2 and "loans" in bad.output
+
+
+def test_flow_scenarios_leave_their_paths_in_the_transactions_before_the_default(db):
+    """Every hop the truth records for a real backflow or prohibited use is a transaction this bank
+    holds (an 'out' on the payer's account or an 'in' on the payee's), within 30 days of the
+    disbursement and before the loan is 90+ overdue."""
+    hops = _rows(db, """
+        SELECT p.loan_id, p.hop, p.account_id, p.counterparty_account, p.amount, p.occurred_at,
+               l.disbursed_on, t.first_90dpd_on
+        FROM truth_flow_paths p JOIN loans l USING (loan_id) JOIN truth_loans t USING (loan_id)
+        WHERE p.role = 'real' AND p.scenario IN ('backflow', 'prohibited_use')""")
+    assert hops
+    for loan, hop, account, other, amount, at, disbursed, first90 in hops:
+        (found,), = _rows(db, f"""
+            SELECT count(*) FROM transactions WHERE amount = {amount} AND occurred_at = '{at}'
+               AND ((account_id = '{account}' AND direction = 'out' AND counterparty_account = '{other}')
+                 OR (account_id = '{other}' AND direction = 'in' AND counterparty_account = '{account}'))""")
+        assert found >= 1, (loan, hop)
+        assert at.date() <= disbursed + dt.timedelta(days=30)
+        assert first90 is None or at.date() < first90
+    # backflow ends where it started: the borrower's account or a related party's
+    (back,), = _rows(db, """
+        WITH last AS (SELECT loan_id, arg_max(counterparty_account, hop) AS dest FROM truth_flow_paths
+                      WHERE scenario = 'backflow' AND role = 'real' GROUP BY loan_id)
+        SELECT count(*) FROM last JOIN loans l USING (loan_id) JOIN accounts a ON a.account_id = last.dest
+        WHERE a.customer_id <> l.customer_id AND a.customer_id NOT IN (
+            SELECT related_customer_id FROM relations WHERE customer_id = l.customer_id)""")
+    assert back == 0
