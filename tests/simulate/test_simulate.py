@@ -176,7 +176,7 @@ def test_key_person_churn_and_court_cases_show_in_the_registry(db):
     for customer, _, trace, deadline in _cases(db, "key_person_churn"):
         (n,), = _rows(db, f"""SELECT count(*) FROM registry_events WHERE customer_id = '{customer}'
             AND kind IN ('legal_rep_change', 'shareholder_change', 'finance_head_change', 'director_change')
-            AND occurred_on >= DATE '{trace}' AND occurred_on < DATE '{deadline}' + INTERVAL 6 MONTH""")
+            AND occurred_on >= DATE '{trace}' AND occurred_on < DATE '{deadline}'""")
         assert n >= 1
     for customer, _, trace, deadline in _cases(db, "court_enforcement"):
         (n,), = _rows(db, f"""SELECT count(*) FROM registry_events WHERE customer_id = '{customer}'
@@ -190,6 +190,7 @@ def test_key_person_churn_and_court_cases_show_in_the_registry(db):
 
 def test_settlement_drop_shows_in_the_flows(db):
     cases = _cases(db, "settlement_drop")
+    checked = 0
     for customer, _, trace, deadline in cases:
         (before, after), = _rows(db, f"""
             SELECT sum(t.amount) FILTER (occurred_at >= DATE '{trace}' - INTERVAL 3 MONTH
@@ -202,6 +203,8 @@ def test_settlement_drop_shows_in_the_flows(db):
             WHERE a.customer_id = '{customer}' AND t.direction = 'in' AND t.loan_id IS NULL""")
         if before and after is not None and DATE(deadline) > DATE(trace) + dt.timedelta(days=62):
             assert after < before * 0.6, customer
+            checked += 1
+    assert checked >= 1
 
 
 def DATE(value) -> dt.date:  # noqa: N802 — reads like the SQL above
