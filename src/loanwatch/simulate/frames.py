@@ -68,20 +68,6 @@ def day(value: dt.date) -> np.datetime64:
     return np.datetime64(value.isoformat(), "D")
 
 
-def month_start(days: np.ndarray) -> np.ndarray:
-    return np.asarray(days, "datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
-
-
-def pick(rng: np.random.Generator, options: np.ndarray | list, n: int, p=None) -> np.ndarray:
-    """n draws from a small list of options (vectorised)."""
-    return np.asarray(options)[rng.choice(len(options), size=n, p=p)]
-
-
-def round_cents(yuan: np.ndarray, step: int = 1) -> np.ndarray:
-    """Yuan amounts (float draws) to integer cents, rounded to ``step`` yuan."""
-    return (np.maximum(np.rint(np.asarray(yuan) / step), 1) * step * 100).astype(np.int64)
-
-
 def expand(owner: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One row per (owner, k) for k in first..last inclusive (empty where last < first)."""
     count = np.maximum(np.asarray(last) - np.asarray(first) + 1, 0)

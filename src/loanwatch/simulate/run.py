@@ -113,8 +113,7 @@ def simulate(cfg: SimConfig, out: Path, fmt: str = "csv", progress: Progress | N
     t.write("loans", truth.loan_truth(cfg, loans, outcome, scen))
     t.write("scenarios", truth.scenario_truth(loans, outcome, scen))
     t.write("borrowers", truth.borrower_truth(loans, outcome, len(parties)))
-    if getattr(flows, "paths", None) is not None:
-        t.write("flow_paths", flows.paths)
+    t.write("flow_paths", flows.paths)
     made = {**settings(cfg), "rows": w.rows, "ground_truth_rows": t.rows}
     text = json.dumps(made, ensure_ascii=False, indent=2)
     (out / truth.FOLDER / "simulation.json").write_text(text, encoding="utf-8")

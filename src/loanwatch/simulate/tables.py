@@ -55,7 +55,11 @@ def customers(cfg: SimConfig, parties: Parties) -> pa.Table:
             "name": names,
             "id_number": id_no,
             "phone": phones(parties.phone_of),
-            "industry": _strings([c for c, _ in INDUSTRIES], np.maximum(parties.industry, 0)),
+            "industry": pc.if_else(
+                pa.array(ent),
+                _strings([c for c, _ in INDUSTRIES], np.maximum(parties.industry, 0)),
+                pa.scalar(None, pa.string()),
+            ),
             "region": _strings([c for c, _ in REGIONS], parties.region),
             "branch_id": ids("branch", parties.branch + 1),
             "manager_id": ids("manager", parties.manager + 1),
@@ -63,14 +67,6 @@ def customers(cfg: SimConfig, parties: Parties) -> pa.Table:
             "annual_income": money(parties.income, ~ent),
             "registered_capital": money(parties.capital, ent),
         }
-    ).set_column(
-        5,
-        "industry",
-        pc.if_else(
-            pa.array(ent),
-            _strings([c for c, _ in INDUSTRIES], np.maximum(parties.industry, 0)),
-            pa.scalar(None, pa.string()),
-        ),
     )
 
 
