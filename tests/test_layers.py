@@ -12,6 +12,7 @@ SRC = Path(loanwatch.__file__).parent
 # layer -> the loanwatch layers it may import (itself always allowed)
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
+    "analytics": {"domain"},
     "security": {"domain"},
     "policy": {"domain"},
     "engines": {"domain", "security"},
@@ -19,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "workspace": {"domain", "security", "engines", "ingest", "policy"},
     # the simulator writes contract files; it must not lean on the importer it feeds
     "simulate": {"domain"},
-    "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate"},
+    "batch": {"domain", "analytics", "engines", "policy", "workspace"},
+    "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch"},
 }
 
 

@@ -23,6 +23,11 @@ from rich.progress import (
 from rich.table import Table as RichTable
 
 from loanwatch import policy as policy_mod
+from loanwatch.batch.export import ExportError, export_mart
+from loanwatch.batch.marts import MARTS
+from loanwatch.batch.runner import run_marts
+from loanwatch.domain.calendar import Every, as_of_dates
+from loanwatch.engines.base import ENGINES, EngineUnavailable
 from loanwatch.ingest import quality as quality_mod
 from loanwatch.ingest import quarantine as quarantine_mod
 from loanwatch.ingest.errors import ImportFailure, first_line
@@ -69,7 +74,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _errors() -> Iterator[None]:
     try:
         yield
-    except (ImportFailure, WorkspaceError, KeyError_, policy_mod.PolicyError) as e:
+    except (ImportFailure, WorkspaceError, KeyError_, policy_mod.PolicyError, ExportError,
+            EngineUnavailable) as e:
         raise _fail(str(e)) from None
     except duckdb.Error as e:  # e.g. the database is locked by another process
         raise _fail(f"database: {first_line(e)}", code=1) from None
@@ -208,6 +214,67 @@ def quality(workspace: WorkspaceOpt) -> None:
     with ws.connect(read_only=True) as con:
         report = quality_mod.quality_report(con)
     quality_mod.print_report(report, out)
+
+
+@app.command()
+def run(
+    workspace: WorkspaceOpt,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="One as-of date (YYYY-MM-DD).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First date of a history.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date of a history.")] = None,
+    every: Annotated[Every, typer.Option("--every", help="Dates of a history.")] = Every.MONTH_END,
+    engine: Annotated[str, typer.Option("--engine", help=f"Analytics engine: {' or '.join(ENGINES)}.")
+                      ] = "duckdb",
+) -> None:
+    """Compute and store the marts as of a date or for a history of dates (批量计算).
+
+    A date already computed is replaced as a whole; re-running gives the same result."""
+    dates = _run_dates(as_of, start, end, every)
+    if engine not in ENGINES:
+        raise _fail(f"--engine must be one of {', '.join(ENGINES)}")
+    ws = _open(workspace)
+    pol = _policy(ws)
+    with _errors(), _progress() as progress:
+        task = progress.add_task("running", total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total)
+
+        result = run_marts(ws, dates, pol, engine=engine, progress=step)
+    span = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]} … {dates[-1]} ({len(dates)} dates)"
+    out.print(f"run {result.run_id} as of {span}, engine {result.engine}, policy "
+              f"{result.policy_version}", highlight=False)
+    for mart, rows in result.rows.items():
+        out.print(f"  {mart}: {rows:,} rows", highlight=False)
+
+
+def _run_dates(as_of: str | None, start: str | None, end: str | None, every: Every) -> list[dt.date]:
+    if as_of and (start or end):
+        raise _fail("give either --as-of or --from/--to, not both")
+    if start or end:
+        if not (start and end):
+            raise _fail("a history needs both --from and --to")
+        try:
+            return as_of_dates(_date(start, "--from"), _date(end, "--to"), every)
+        except ValueError as e:
+            raise _fail(str(e)) from None
+    return [_date(as_of, "--as-of")]
+
+
+@app.command()
+def export(
+    mart: Annotated[str, typer.Argument(help=f"Mart to export: {', '.join(sorted(MARTS))}.")],
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.parquet.")],
+    workspace: WorkspaceOpt,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="As-of date (default: the latest computed).")] = None,
+) -> None:
+    """Write a computed mart for one as-of date to CSV or Parquet (导出)."""
+    day = _date(as_of, "--as-of") if as_of else None
+    ws = _open(workspace)
+    with _errors(), ws.connect(read_only=True) as con:
+        rows = export_mart(con, mart, day, out_file)
+    out.print(f"{mart}: {rows:,} rows → {out_file}", highlight=False)
 
 
 @app.command()

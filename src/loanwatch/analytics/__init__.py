@@ -1,0 +1,1 @@
+"""Pure Ibis analytics: tables in, tables out; no connections, settings or clock."""

@@ -1,0 +1,42 @@
+"""Small expression helpers shared by the analytics: exact money, validity, day counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.datatypes as dtypes
+import ibis.expr.types as ir
+
+MONEY = dtypes.Decimal(18, 2)
+
+
+def money(value: ir.Value) -> ir.DecimalValue:
+    """Back to DECIMAL(18,2): sums and differences widen (to 128-bit in DuckDB, which is slow);
+    every amount here fits 18 digits."""
+    return value.cast(MONEY)
+
+
+def zero() -> ir.DecimalScalar:
+    return ibis.literal(0).cast(MONEY)
+
+
+def day(value: dt.date | ir.DateValue) -> ir.DateValue:
+    return ibis.date(value) if isinstance(value, dt.date) else value
+
+
+def in_force(t: ir.Table, on: dt.date | ir.DateValue) -> ir.BooleanValue:
+    """True for the row versions of ``t`` in force at the end of day ``on``
+    (stored tables carry ``_valid_from <= D < _valid_to``, NULL = unbounded)."""
+    d = day(on)
+    return ((t._valid_from.isnull() | (t._valid_from <= d))
+            & (t._valid_to.isnull() | (t._valid_to > d)))
+
+
+def days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
+    """Calendar days from ``earlier`` to ``later``."""
+    return later.delta(earlier, unit="day")
+
+
+def month_number(d: ir.DateValue) -> ir.IntegerValue:
+    return d.year() * 12 + d.month()

@@ -1,0 +1,48 @@
+"""The marts a run computes and stores, one per analytics function, by export name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import ibis.expr.types as ir
+
+from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapshots
+from loanwatch.engines.base import AnalyticsEngine
+from loanwatch.policy import Policy
+from loanwatch.policy.vocabulary import DayCount
+
+DAY_COUNT_DAYS = {DayCount.ACT_360: 360, DayCount.ACT_365: 365}
+
+
+@dataclass(frozen=True)
+class Mart:
+    """A stored result: one row per ``key`` and as-of date, built from the engine's tables."""
+
+    name: str
+    key: tuple[str, ...]
+    build: Callable[[AnalyticsEngine, Sequence[dt.date], Policy], ir.Table]
+    description: str
+
+
+def snapshot_rules(policy: Policy) -> SnapshotRules:
+    return SnapshotRules(
+        buckets=tuple(Bucket(b.name, b.min_dpd, b.max_dpd) for b in policy.buckets),
+        materiality=policy.dpd.materiality_threshold,
+        penalty_multiplier=policy.penalty.rate_multiplier,
+        day_count_days=DAY_COUNT_DAYS[policy.penalty.day_count],
+    )
+
+
+def _loan_snapshot(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy) -> ir.Table:
+    return loan_snapshots(engine.table("loans"), engine.table("installments"),
+                          engine.table("repayments"), dates, snapshot_rules(policy))
+
+
+MARTS: dict[str, Mart] = {
+    m.name: m for m in (
+        Mart("loan_snapshot", ("loan_id",), _loan_snapshot,
+             "借据快照 balances, allocation, DPD and bucket of every loan as of a date"),
+    )
+}

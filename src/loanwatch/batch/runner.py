@@ -1,0 +1,61 @@
+"""``loanwatch run``: compute the marts for one or many as-of dates and store them.
+
+Dates are computed a few at a time (``dates_per_pass``): one pass over the schedule serves
+every date of the group, and each group is stored in its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from loanwatch.batch.marts import MARTS
+from loanwatch.batch.store import new_run_id, save_arrow, save_mart
+from loanwatch.engines.base import AnalyticsEngine, open_engine
+from loanwatch.engines.ibis_duckdb import DuckDBEngine
+from loanwatch.policy import Policy
+from loanwatch.workspace import Workspace
+
+DATES_PER_PASS = 2  # measured at 1M loans: wider passes cost more per date (benchmarks/engine_bench.py)
+INPUT_TABLES = ("loans", "installments", "repayments")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    engine: str
+    policy_version: str
+    rows: dict[str, int] = field(default_factory=dict)  # mart -> rows written
+    dates: list[dt.date] = field(default_factory=list)
+
+
+def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine: str = "duckdb",
+              dates_per_pass: int = DATES_PER_PASS, progress: Progress | None = None) -> RunResult:
+    dates = sorted(set(dates))
+    # Spark reads a copy of the tables: make it before this process holds the write lock
+    outside = open_engine(engine, ws.database, tables=INPUT_TABLES) if engine != "duckdb" else None
+    try:
+        with ws.connect() as con:
+            eng: AnalyticsEngine = outside or DuckDBEngine.open(con=con)
+            result = RunResult(new_run_id(con), eng.name, policy.version_id, dates=dates)
+            groups = [dates[i:i + dates_per_pass] for i in range(0, len(dates), dates_per_pass)]
+            for n, group in enumerate(groups):
+                for mart in MARTS.values():
+                    if progress:
+                        progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(groups))
+                    expr = mart.build(eng, group, policy)
+                    stamp = dict(run_id=result.run_id, engine=eng.name,
+                                 policy_version=policy.version_id)
+                    if isinstance(eng, DuckDBEngine):
+                        written = save_mart(con, mart.name, eng.sql(expr), group, **stamp)
+                    else:
+                        written = save_arrow(con, mart.name, eng.to_arrow(expr), group, **stamp)
+                    result.rows[mart.name] = result.rows.get(mart.name, 0) + written
+            if progress:
+                progress("done", len(groups), len(groups))
+            return result
+    finally:
+        if outside is not None:
+            outside.close()

@@ -1,0 +1,1 @@
+"""Pure vocabulary of the product: calendar, money, ids and enums."""
