@@ -6,15 +6,18 @@ import datetime as dt
 
 import ibis
 import ibis.expr.datatypes as dtypes
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 MONEY = dtypes.Decimal(18, 2)
 
 
 def money(value: ir.Value) -> ir.DecimalValue:
-    """Back to DECIMAL(18,2): sums and differences widen (to 128-bit in DuckDB, which is slow);
-    every amount here fits 18 digits."""
-    return value.cast(MONEY)
+    """Back to DECIMAL(18,2): engines widen sums and differences (to 128-bit in DuckDB, which
+    is slow); every amount here fits 18 digits. Ibis believes ``decimal(18,2) - decimal(18,2)``
+    is still ``decimal(18,2)`` and would drop ``.cast(MONEY)`` as a no-op, so the cast node is
+    built directly."""
+    return ops.Cast(value, to=MONEY).to_expr()
 
 
 def zero() -> ir.DecimalScalar:

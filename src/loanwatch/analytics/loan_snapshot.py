@@ -25,7 +25,7 @@ from decimal import ROUND_CEILING, Decimal
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import days_between, in_force, money, month_number, zero
+from loanwatch.analytics.expr import MONEY, days_between, in_force, money, month_number, zero
 
 STATUSES = ("not_started", "active", "settled", "written_off")
 FACTOR_PLACES = 14  # the daily penalty factor multiplier/day-count, rounded up (see penalty)
@@ -83,45 +83,69 @@ def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
 
 def _schedule_totals(installments: ir.Table, paid: ir.Table, dates: list[dt.date],
                      rules: SnapshotRules) -> ir.Table:
-    i = installments
+    i = installments.select("loan_id", "due_on", "principal_due", "interest_due", "fee_due",
+                            "cum_due_before", "_valid_from", "_valid_to")
     i = i.left_join(paid, i.loan_id == paid.loan_id).drop("loan_id_right")
     i = i.mutate(due=money(i.fee_due + i.interest_due + i.principal_due))
+    # each step is its own projection so that the engine computes a value once, not once per use
+    for step in (_covered, _allocated, _states):
+        i = i.mutate(**{name: v for k, d in enumerate(dates) for name, v in step(i, k, d, rules).items()})
     aggs: dict[str, ir.Value] = {}
     for k, d in enumerate(dates):
-        aggs.update(_installment_sums(i, k, d, rules))
+        aggs.update(_installment_sums(i, k, d))
     return i.group_by("loan_id").aggregate(**aggs)
 
 
-def _installment_sums(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
-    """Aggregates of the schedule in force at ``d`` for one loan, suffixed ``_k``."""
-    on = ibis.date(d)
-    live = in_force(i, d)
+def _covered(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
     p = i[f"paid_{k}"].coalesce(zero())
-    covered = money(ibis.greatest(ibis.least(money(p - i.cum_due_before), i.due), zero()))
-    fee = ibis.least(covered, i.fee_due)
-    interest = ibis.least(money(covered - fee), i.interest_due)
-    shortfall = money(i.due - covered)
-    overdue = live & (i.due_on < on) & (shortfall > rules.materiality)
-    upcoming = live & (i.due_on >= on) & (shortfall > 0)
-    unpaid_principal = money(i.principal_due - money(covered - fee - interest))
-    upcoming = upcoming & (i.due > 0)  # zero installments are never "due"
+    return {f"covered_{k}": money(ibis.greatest(ibis.least(money(p - i.cum_due_before), i.due), zero())),
+            f"live_{k}": in_force(i, d)}
+
+
+def _allocated(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
+    fee = ibis.least(i[f"covered_{k}"], i.fee_due)
+    return {f"fee_{k}": fee,
+            f"interest_{k}": ibis.least(money(i[f"covered_{k}"] - fee), i.interest_due)}
+
+
+def _states(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
+    on, live, covered = ibis.date(d), i[f"live_{k}"], i[f"covered_{k}"]
+    shortfall = i.due - covered
+    return {
+        f"overdue_{k}": live & (i.due_on < on) & (shortfall > ibis.literal(rules.materiality, type=MONEY)),
+        # zero installments are never "due"
+        f"upcoming_{k}": live & (i.due_on >= on) & (shortfall > 0) & (i.due > 0),
+        f"unpaid_principal_{k}": i.principal_due - (covered - i[f"fee_{k}"] - i[f"interest_{k}"]),
+    }
+
+
+def _installment_sums(i: ir.Table, k: int, d: dt.date) -> dict:
+    """Aggregates of the schedule in force at ``d`` for one loan, suffixed ``_k``."""
+    live, overdue, upcoming = i[f"live_{k}"], i[f"overdue_{k}"], i[f"upcoming_{k}"]
+    fee, interest, unpaid_principal = i[f"fee_{k}"], i[f"interest_{k}"], i[f"unpaid_principal_{k}"]
     # allocation is in seq order, so the first uncovered installment due from D on has the
     # smallest cumulative amounts of all of them
     return {
-        f"scheduled_{k}": money(_when(live, i.principal_due).sum()),
-        f"total_due_{k}": money(_when(live, i.due).sum()),
-        f"paid_fee_{k}": money(_when(live, fee).sum()),
-        f"paid_interest_{k}": money(_when(live, interest).sum()),
-        f"overdue_fee_{k}": money(_when(overdue, money(i.fee_due - fee)).sum()),
-        f"overdue_interest_{k}": money(_when(overdue, money(i.interest_due - interest)).sum()),
+        f"scheduled_{k}": _live_sum(i.principal_due, live),
+        f"total_due_{k}": _live_sum(i.due, live),
+        f"paid_fee_{k}": _live_sum(fee, live),
+        f"paid_interest_{k}": _live_sum(interest, live),
+        f"overdue_fee_{k}": money(_when(overdue, i.fee_due - fee).sum()),
+        f"overdue_interest_{k}": money(_when(overdue, i.interest_due - interest).sum()),
         f"overdue_principal_{k}": money(_when(overdue, unpaid_principal).sum()),
         f"overdue_n_{k}": ibis.ifelse(overdue, 1, 0).sum(),
         f"oldest_overdue_{k}": _when(overdue, i.due_on).min(),
-        f"principal_days_{k}": _when(overdue, unpaid_principal * days_between(on, i.due_on)).sum(),
+        f"principal_days_{k}": _when(overdue, unpaid_principal * days_between(ibis.date(d), i.due_on)).sum(),
         f"next_due_on_{k}": _when(upcoming, i.due_on).min(),
         f"next_start_{k}": _when(upcoming, i.cum_due_before).min(),
-        f"next_end_{k}": _when(upcoming, money(i.cum_due_before + i.due)).min(),
+        f"next_end_{k}": _when(upcoming, i.cum_due_before + i.due).min(),
     }
+
+
+def _live_sum(value: ir.DecimalValue, live: ir.BooleanValue) -> ir.DecimalValue:
+    """Sum over the row versions in force: all rows less the (rare) others. Cheaper than
+    masking every row, which would cost a CASE per row and per date."""
+    return money(value.sum() - value.sum(where=~live).coalesce(zero()))
 
 
 def _when(condition: ir.BooleanValue, value: ir.Value) -> ir.Value:
