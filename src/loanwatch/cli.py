@@ -66,7 +66,7 @@ def _date(text: str | None, name: str) -> dt.date:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]错误 error:[/] {message}", highlight=False, markup=True)
+    err.print(f"[bold red]错误 error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -255,9 +255,12 @@ def _run_dates(as_of: str | None, start: str | None, end: str | None, every: Eve
         if not (start and end):
             raise _fail("a history needs both --from and --to")
         try:
-            return as_of_dates(_date(start, "--from"), _date(end, "--to"), every)
+            dates = as_of_dates(_date(start, "--from"), _date(end, "--to"), every)
         except ValueError as e:
             raise _fail(str(e)) from None
+        if not dates:
+            raise _fail(f"no {every.value} date between {start} and {end}")
+        return dates
     return [_date(as_of, "--as-of")]
 
 

@@ -70,12 +70,18 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
                            annual_rate=loan.annual_rate, written_off_on=loan.written_off_on,
                            _valid_from=None, _valid_to=None))
         for version in _versions(loan.schedule):
-            before = Decimal(0)
+            before, fee_before, interest_before, prev_due = Decimal(0), Decimal(0), Decimal(0), None
             for s in sorted(version, key=lambda s: s.seq):
                 i_rows.append(dict(loan_id=loan.loan_id, seq=s.seq, due_on=s.due_on,
                                    principal_due=s.principal, interest_due=s.interest, fee_due=s.fee,
-                                   cum_due_before=before, _valid_from=s.valid_from, _valid_to=s.valid_to))
+                                   cum_due_before=before, cum_fee_before=fee_before,
+                                   cum_interest_before=interest_before, prev_due_on=prev_due,
+                                   _valid_from=s.valid_from, _valid_to=s.valid_to))
                 before += s.principal + s.interest + s.fee
+                fee_before += s.fee
+                interest_before += s.interest
+                if s.principal + s.interest + s.fee > 0:
+                    prev_due = s.due_on
         for n, (on, amount) in enumerate(loan.payments):
             r_rows.append(dict(repayment_id=f"{loan.loan_id}-R{n}", loan_id=loan.loan_id, paid_on=on,
                                amount=amount, _valid_from=None, _valid_to=None))
@@ -86,7 +92,8 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
             annual_rate=pa.decimal128(12, 8), written_off_on=pa.date32())),
         "installments": pa.Table.from_pylist(i_rows, schema=_schema(
             loan_id=pa.string(), seq=pa.int32(), due_on=pa.date32(), principal_due=MONEY,
-            interest_due=MONEY, fee_due=MONEY, cum_due_before=MONEY)),
+            interest_due=MONEY, fee_due=MONEY, cum_due_before=MONEY, cum_fee_before=MONEY,
+            cum_interest_before=MONEY, prev_due_on=pa.date32())),
         "repayments": pa.Table.from_pylist(r_rows, schema=_schema(
             repayment_id=pa.string(), loan_id=pa.string(), paid_on=pa.date32(), amount=MONEY)),
     }

@@ -11,8 +11,13 @@ An installment is overdue at D when ``due_on < D`` and its shortfall exceeds the
 threshold; DPD = D - due_on of the oldest overdue one. Penalty interest (罚息) accrues on the
 principal still overdue at D for the days it has been overdue, at the contract rate times
 the policy multiplier, simple, over the policy day count (a payment that covers principal
-settles the penalty on that part). Several dates are computed in one pass over the
-schedule (one aggregate column per date), which is how a history shares its work.
+settles the penalty on that part).
+
+Because repayments fill installments in order, at any date a schedule is: covered rows, at
+most one partly covered row, untouched rows. With the cumulative fee and interest stored
+per row, the covered rows need no work; only the boundary row, uncovered past-due rows and
+the next row due are expanded per date (``_rows_that_matter``). Installments are taken in
+``seq`` order and their due dates are expected not to decrease with ``seq``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from decimal import ROUND_CEILING, Decimal
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from loanwatch.analytics.expr import MONEY, days_between, in_force, money, month_number, zero
 
@@ -69,8 +75,27 @@ def loan_snapshots(loans: ir.Table, installments: ir.Table, repayments: ir.Table
     """One row per loan in force and per date of ``dates``, columns ``COLUMNS``."""
     dates = sorted(set(dates))
     paid = _paid_by(repayments, dates)
-    per_loan = _schedule_totals(installments, paid, dates, rules)
-    return _assemble(loans, paid, per_loan, dates, rules)
+    if len(dates) == 1:
+        # one date: every row of the schedule in one pass, totals included
+        sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, with_totals=True)
+        return _assemble(_dated(loans, dates), _long(paid, dates), None, sums, rules)
+    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, with_totals=False)
+    return _assemble(_dated(loans, dates), _long(paid, dates), _schedule_totals(installments), sums,
+                     rules)
+
+
+def _dates(dates: list[dt.date]) -> ir.Table:
+    return ibis.memtable(pa.table({"_k": pa.array(range(len(dates)), pa.int64()),
+                                   "as_of": pa.array(dates, pa.date32())}))
+
+
+def _dated(t: ir.Table, dates: list[dt.date]) -> ir.Table:
+    """Rows of ``t`` in force at each date, with the date (``as_of``) and its index ``_k``."""
+    if len(dates) == 1:
+        return t.filter(in_force(t, dates[0])).mutate(_k=ibis.literal(0, "int64"),
+                                                     as_of=ibis.date(dates[0]))
+    t = t.cross_join(_dates(dates))
+    return t.filter(in_force(t, t.as_of))
 
 
 def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
@@ -81,128 +106,149 @@ def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
     return r.group_by("loan_id").aggregate(**sums)
 
 
-def _schedule_totals(installments: ir.Table, paid: ir.Table, dates: list[dt.date],
-                     rules: SnapshotRules) -> ir.Table:
+def _long(paid: ir.Table, dates: list[dt.date]) -> ir.Table:
+    """``paid_<k>`` columns as rows (loan_id, _k, paid)."""
+    if len(dates) == 1:
+        return paid.select("loan_id", _k=ibis.literal(0, "int64"), paid=paid.paid_0.coalesce(zero()))
+    t = paid.cross_join(_dates(dates))
+    return t.select("loan_id", "_k", paid=_pick(t, "paid", len(dates)).coalesce(zero()))
+
+
+def _pick(t: ir.Table, name: str, n: int) -> ir.Value:
+    """Column ``<name>_<k>`` of each row's date index ``_k``."""
+    if n == 1:
+        return t[f"{name}_0"]
+    return ibis.cases(*((t._k == k, t[f"{name}_{k}"]) for k in range(n)))
+
+
+def _schedule_totals(installments: ir.Table) -> ir.Table:
+    """Per schedule version: what it asks for in all."""
+    i = installments
+    return i.group_by("loan_id", "_valid_from", "_valid_to").aggregate(
+        scheduled=money(i.principal_due.sum()), total_fee=money(i.fee_due.sum()),
+        total_interest=money(i.interest_due.sum()),
+        total_due=money((i.principal_due + i.interest_due + i.fee_due).sum()))
+
+
+def _all_rows(installments: ir.Table, paid: ir.Table, d: dt.date) -> ir.Table:
+    i = _with_paid(installments.filter(in_force(installments, d)), paid)
+    return i.mutate(_k=ibis.literal(0, "int64"), paid=i.paid_0.coalesce(zero()), as_of=ibis.date(d))
+
+
+def _with_paid(installments: ir.Table, paid: ir.Table) -> ir.Table:
     i = installments.select("loan_id", "due_on", "principal_due", "interest_due", "fee_due",
-                            "cum_due_before", "_valid_from", "_valid_to")
+                            "cum_due_before", "cum_fee_before", "cum_interest_before",
+                            "prev_due_on", "_valid_from", "_valid_to")
     i = i.left_join(paid, i.loan_id == paid.loan_id).drop("loan_id_right")
     i = i.mutate(due=money(i.fee_due + i.interest_due + i.principal_due))
-    # each step is its own projection so that the engine computes a value once, not once per use
-    for step in (_covered, _allocated, _states):
-        i = i.mutate(**{name: v for k, d in enumerate(dates) for name, v in step(i, k, d, rules).items()})
-    aggs: dict[str, ir.Value] = {}
-    for k, d in enumerate(dates):
-        aggs.update(_installment_sums(i, k, d))
-    return i.group_by("loan_id").aggregate(**aggs)
+    return i.mutate(end=money(i.cum_due_before + i.due))
 
 
-def _covered(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
-    p = i[f"paid_{k}"].coalesce(zero())
-    return {f"covered_{k}": money(ibis.greatest(ibis.least(money(p - i.cum_due_before), i.due), zero())),
-            f"live_{k}": in_force(i, d)}
+def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.date]) -> ir.Table:
+    """(installment, date) pairs whose figures are not implied by the cumulative columns: at
+    each date a loan's installments are covered, then one partly covered (the boundary),
+    then untouched. Covered ones are in the cumulative amounts of the boundary and untouched
+    future ones ask for nothing yet, so only the boundary, the uncovered past-due ones and the
+    first one due from D on are kept: one or two rows per loan instead of the schedule. Each
+    row is tested against every date in one projection and expanded to the dates it matters
+    for, so a history reads and joins the schedule once."""
+    i = _with_paid(installments, paid)
+    p = [i[f"paid_{k}"].coalesce(zero()) for k in range(len(dates))]
+
+    def matters(k: int, d: dt.date) -> ir.BooleanValue:
+        on = ibis.date(d)
+        return in_force(i, d) & (i.end > p[k]) & (
+            (i.due_on < on) | (i.cum_due_before <= p[k]) | i.prev_due_on.isnull() | (i.prev_due_on < on))
+
+    ks = ibis.array([ibis.ifelse(matters(k, d), k, ibis.null("int64")) for k, d in enumerate(dates)])
+    x = i.mutate(_k=ks.filter(lambda k: k.notnull()), _paid=ibis.array(p)).unnest("_k")
+    at = x._k.cast("int32")  # Spark indexes arrays with INT only
+    return x.mutate(paid=x._paid[at], as_of=ibis.array([ibis.date(d) for d in dates])[at]).drop("_paid")
 
 
-def _allocated(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
-    fee = ibis.least(i[f"covered_{k}"], i.fee_due)
-    return {f"fee_{k}": fee,
-            f"interest_{k}": ibis.least(money(i[f"covered_{k}"] - fee), i.interest_due)}
-
-
-def _states(i: ir.Table, k: int, d: dt.date, rules: SnapshotRules) -> dict:
-    on, live, covered = ibis.date(d), i[f"live_{k}"], i[f"covered_{k}"]
-    shortfall = i.due - covered
-    return {
-        f"overdue_{k}": live & (i.due_on < on) & (shortfall > ibis.literal(rules.materiality, type=MONEY)),
-        # zero installments are never "due"
-        f"upcoming_{k}": live & (i.due_on >= on) & (shortfall > 0) & (i.due > 0),
-        f"unpaid_principal_{k}": i.principal_due - (covered - i[f"fee_{k}"] - i[f"interest_{k}"]),
-    }
-
-
-def _installment_sums(i: ir.Table, k: int, d: dt.date) -> dict:
-    """Aggregates of the schedule in force at ``d`` for one loan, suffixed ``_k``."""
-    live, overdue, upcoming = i[f"live_{k}"], i[f"overdue_{k}"], i[f"upcoming_{k}"]
-    fee, interest, unpaid_principal = i[f"fee_{k}"], i[f"interest_{k}"], i[f"unpaid_principal_{k}"]
+def _row_sums(x: ir.Table, rules: SnapshotRules, *, with_totals: bool) -> ir.Table:
+    """Per loan and date: what was paid (from the boundary row's cumulative amounts), what is
+    overdue, what falls due next; with all rows of the schedule also its totals."""
+    covered = money(ibis.greatest(ibis.least(money(x.paid - x.cum_due_before), x.due), zero()))
+    x = x.mutate(covered=covered)
+    fee = ibis.least(x.covered, x.fee_due)
+    x = x.mutate(fee_c=fee, interest_c=ibis.least(money(x.covered - fee), x.interest_due))
+    overdue = (x.due_on < x.as_of) & ((x.due - x.covered) > ibis.literal(rules.materiality, type=MONEY))
+    uncovered = x.end > x.paid
+    upcoming = (x.due_on >= x.as_of) & (x.due > 0) & uncovered  # zero installments are never "due"
+    boundary = (x.cum_due_before <= x.paid) & uncovered
+    unpaid_principal = x.principal_due - (x.covered - x.fee_c - x.interest_c)
     # allocation is in seq order, so the first uncovered installment due from D on has the
     # smallest cumulative amounts of all of them
-    return {
-        f"scheduled_{k}": _live_sum(i.principal_due, live),
-        f"total_due_{k}": _live_sum(i.due, live),
-        f"paid_fee_{k}": _live_sum(fee, live),
-        f"paid_interest_{k}": _live_sum(interest, live),
-        f"overdue_fee_{k}": money(_when(overdue, i.fee_due - fee).sum()),
-        f"overdue_interest_{k}": money(_when(overdue, i.interest_due - interest).sum()),
-        f"overdue_principal_{k}": money(_when(overdue, unpaid_principal).sum()),
-        f"overdue_n_{k}": ibis.ifelse(overdue, 1, 0).sum(),
-        f"oldest_overdue_{k}": _when(overdue, i.due_on).min(),
-        f"principal_days_{k}": _when(overdue, unpaid_principal * days_between(ibis.date(d), i.due_on)).sum(),
-        f"next_due_on_{k}": _when(upcoming, i.due_on).min(),
-        f"next_start_{k}": _when(upcoming, i.cum_due_before).min(),
-        f"next_end_{k}": _when(upcoming, i.cum_due_before + i.due).min(),
-    }
-
-
-def _live_sum(value: ir.DecimalValue, live: ir.BooleanValue) -> ir.DecimalValue:
-    """Sum over the row versions in force: all rows less the (rare) others. Cheaper than
-    masking every row, which would cost a CASE per row and per date."""
-    return money(value.sum() - value.sum(where=~live).coalesce(zero()))
+    if with_totals:
+        paid = dict(scheduled=money(x.principal_due.sum()), total_fee=money(x.fee_due.sum()),
+                    total_interest=money(x.interest_due.sum()), total_due=money(x.due.sum()),
+                    paid_fee=money(x.fee_c.sum()), paid_interest=money(x.interest_c.sum()))
+    else:
+        paid = dict(paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
+                    paid_interest=money(_when(boundary, x.cum_interest_before + x.interest_c).max()))
+    return x.group_by("loan_id", "_k").aggregate(
+        **paid,
+        overdue_fee=money(_when(overdue, x.fee_due - x.fee_c).sum()),
+        overdue_interest=money(_when(overdue, x.interest_due - x.interest_c).sum()),
+        overdue_principal=money(_when(overdue, unpaid_principal).sum()),
+        overdue_n=ibis.ifelse(overdue, 1, 0).sum(),
+        oldest_overdue=_when(overdue, x.due_on).min(),
+        principal_days=_when(overdue, unpaid_principal * days_between(x.as_of, x.due_on)).sum(),
+        next_due_on=_when(upcoming, x.due_on).min(),
+        next_start=_when(upcoming, x.cum_due_before).min(),
+        next_end=_when(upcoming, x.end).min(),
+    )
 
 
 def _when(condition: ir.BooleanValue, value: ir.Value) -> ir.Value:
-    """``value`` where ``condition`` holds, else NULL: plain aggregates over these are much
-    faster in DuckDB than many aggregates each with its own FILTER."""
     return ibis.ifelse(condition, value, ibis.null(value.type()))
 
 
-def _assemble(loans: ir.Table, paid: ir.Table, per_loan: ir.Table, dates: list[dt.date],
+def _assemble(t: ir.Table, paid: ir.Table, totals: ir.Table | None, sums: ir.Table,
               rules: SnapshotRules) -> ir.Table:
-    """Loans in force at each date, joined to that date's sums (picked by the date's index)."""
-    dated = ibis.union(*(loans.filter(in_force(loans, d)).mutate(_k=ibis.literal(k, "int64"),
-                                                                  as_of=ibis.date(d))
-                         for k, d in enumerate(dates)))
-    t = (dated.left_join(paid, dated.loan_id == paid.loan_id).drop("loan_id_right")
-         .left_join(per_loan, dated.loan_id == per_loan.loan_id).drop("loan_id_right"))
-
-    def at(name: str, default: ir.Value | None = None) -> ir.Value:
-        cols = [t[f"{name}_{k}"] for k in range(len(dates))]
-        v = cols[0] if len(cols) == 1 else ibis.cases(*((t._k == k, c) for k, c in enumerate(cols)))
-        return v if default is None else v.coalesce(default)
-
-    return _loan_figures(t, at, rules).select(*COLUMNS)
+    """Loans in force at each date with that date's money received, schedule totals and sums."""
+    t = t.left_join(paid, [t.loan_id == paid.loan_id, t._k == paid._k]).drop("loan_id_right", "_k_right")
+    if totals is not None:
+        v = totals
+        t = (t.left_join(v, [t.loan_id == v.loan_id, in_force(v, t.as_of)])
+             .drop("loan_id_right", "_valid_from_right", "_valid_to_right"))
+    s = sums
+    t = t.left_join(s, [t.loan_id == s.loan_id, t._k == s._k]).drop("loan_id_right", "_k_right")
+    return _loan_figures(t, rules).select(*COLUMNS)
 
 
-def _loan_figures(t: ir.Table, at, rules: SnapshotRules) -> ir.Table:
+def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
     started = t.disbursed_on <= t.as_of
-    p = at("paid", zero())
-    settled = started & (p >= at("total_due", zero()))  # every installment covered
+    p, total_due = t.paid.coalesce(zero()), t.total_due.coalesce(zero())
+    settled = started & (p >= total_due)  # every installment covered
     status = (ibis.cases((~started, "not_started"),
                          (t.written_off_on.notnull() & (t.written_off_on <= t.as_of), "written_off"),
                          (settled, "settled"), else_="active"))
-    oldest = at("oldest_overdue")
-    dpd = ibis.ifelse(oldest.isnull(), 0, days_between(t.as_of, oldest)).cast("int32")
-    total_due = at("total_due", zero())
+    dpd = ibis.ifelse(t.oldest_overdue.isnull(), 0, days_between(t.as_of, t.oldest_overdue)).cast("int32")
+    # no boundary installment: everything is covered
+    paid_fee = t.paid_fee.coalesce(t.total_fee).coalesce(zero())
+    paid_interest = t.paid_interest.coalesce(t.total_interest).coalesce(zero())
     # every amount allocated is fee, interest or principal
-    paid_principal = money(ibis.least(p, total_due) - at("paid_fee", zero()) - at("paid_interest", zero()))
-    outstanding = ibis.ifelse(started, money(at("scheduled", zero()) - paid_principal), zero())
-    penalty = _penalty(at("principal_days", zero()), t.annual_rate, rules.penalty_factor)
-    start = at("next_start")
+    paid_principal = money(ibis.least(p, total_due) - paid_fee - paid_interest)
+    outstanding = ibis.ifelse(started, money(t.scheduled.coalesce(zero()) - paid_principal), zero())
     return t.mutate(
         status=status,
         dpd=dpd,
         bucket=bucket_of(dpd, rules.buckets),
         outstanding_principal=outstanding,
         paid_principal=paid_principal,
-        paid_interest=at("paid_interest", zero()),
-        paid_fee=at("paid_fee", zero()),
-        overdue_principal=at("overdue_principal", zero()),
-        overdue_interest=at("overdue_interest", zero()),
-        overdue_fee=at("overdue_fee", zero()),
+        paid_interest=paid_interest,
+        paid_fee=paid_fee,
+        overdue_principal=t.overdue_principal.coalesce(zero()),
+        overdue_interest=t.overdue_interest.coalesce(zero()),
+        overdue_fee=t.overdue_fee.coalesce(zero()),
         credit_balance=money(ibis.greatest(money(p - total_due), zero())),
-        overdue_installments=at("overdue_n", 0).cast("int32"),
-        next_due_on=at("next_due_on"),
-        next_due_amount=money(at("next_end") - ibis.greatest(p, start)),
+        overdue_installments=t.overdue_n.coalesce(0).cast("int32"),
+        next_due_on=t.next_due_on,
+        next_due_amount=money(t.next_end - ibis.greatest(p, t.next_start)),
         mob=ibis.greatest(month_number(t.as_of) - month_number(t.disbursed_on), 0).cast("int32"),
-        penalty_interest=money(penalty),
+        penalty_interest=_penalty(t.principal_days.coalesce(zero()), t.annual_rate, rules.penalty_factor),
     )
 
 

@@ -43,8 +43,9 @@ def save_mart(con: duckdb.DuckDBPyConnection, mart: str, rows_sql: str, dates: S
     try:
         con.execute(f"DELETE FROM main.{mart} WHERE as_of IN ({_days(dates)})")
         con.execute(f"INSERT INTO main.{mart} BY NAME {stamped}")
-        counts = con.execute(f"SELECT as_of, count(*) FROM main.{mart} WHERE as_of IN "
-                             f"({_days(dates)}) GROUP BY as_of").fetchall()
+        found = dict(con.execute(f"SELECT as_of, count(*) FROM main.{mart} WHERE as_of IN "
+                                 f"({_days(dates)}) GROUP BY as_of").fetchall())
+        counts = [(day, found.get(day, 0)) for day in dates]  # a date with no rows is still run
         for day, n in counts:
             con.execute("INSERT INTO lw_runs VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
                         [run_id, mart, day, engine, policy_version, n])

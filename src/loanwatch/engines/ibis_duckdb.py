@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import pyarrow as pa
 
 from loanwatch.engines.duckdb import connect
@@ -35,6 +36,10 @@ class DuckDBEngine:
         return self.backend.to_pyarrow(expr)
 
     def sql(self, expr: ibis.Table) -> str:
+        """The expression as DuckDB SQL to run on ``con``; its in-memory tables (small
+        parameter tables such as the as-of dates) are registered on the connection."""
+        for op in expr.op().find(ops.InMemoryTable):
+            self.con.register(op.name, op.data.to_pyarrow(op.schema))
         return str(ibis.to_sql(expr, dialect="duckdb"))
 
     def close(self) -> None:

@@ -124,6 +124,13 @@ LOANS = Table(
     date_column="disbursed_on", important=("manager_id", "payment_mode", "purpose"),
 )
 
+_EARLIER = "(PARTITION BY loan_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+
+
+def _before(total: str) -> str:
+    return f"CAST(COALESCE({total} OVER {_EARLIER}, 0) AS DECIMAL(18,2))"
+
+
 INSTALLMENTS = Table(
     "installments",
     (
@@ -135,11 +142,15 @@ INSTALLMENTS = Table(
     references=(Reference(("loan_id",), "loans",
                           ("c.due_on < p.disbursed_on", "due_on is before the loan's disbursed_on")),),
     replace_scope=("loan_id",), date_column="due_on",
+    # What all earlier installments add up to, stored once per schedule version so that the
+    # engine allocates repayments without a window or a sort at run time (loan_snapshot.py).
     derived={
-        # amount due on all earlier installments: lets the engine allocate without a window
-        "cum_due_before": ("DECIMAL(18,2)", "CAST(COALESCE(SUM(principal_due + interest_due"
-                           " + fee_due) OVER (PARTITION BY loan_id ORDER BY seq ROWS BETWEEN"
-                           " UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS DECIMAL(18,2))"),
+        "cum_due_before": ("DECIMAL(18,2)", _before("SUM(principal_due + interest_due + fee_due)")),
+        "cum_fee_before": ("DECIMAL(18,2)", _before("SUM(fee_due)")),
+        "cum_interest_before": ("DECIMAL(18,2)", _before("SUM(interest_due)")),
+        # due date of the previous installment with something due (NULL for the first)
+        "prev_due_on": ("DATE", "MAX(CASE WHEN principal_due + interest_due + fee_due > 0 THEN "
+                        f"due_on END) OVER {_EARLIER}"),
     },
 )
 
