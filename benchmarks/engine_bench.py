@@ -103,9 +103,14 @@ FROM l"""
 
 
 def _connect(ws: Path):
+    """Read-only, with the memory limit the product runs under (both sides alike)."""
     import duckdb
 
-    con = duckdb.connect(str(ws / "loanwatch.duckdb"), read_only=True)
+    from loanwatch.workspace import DEFAULT_MEMORY_LIMIT
+
+    con = duckdb.connect(str(ws / "loanwatch.duckdb"), read_only=True,
+                         config={"memory_limit": DEFAULT_MEMORY_LIMIT,
+                                 "temp_directory": str(ws / "tmp")})
     con.execute("SET enable_progress_bar = false")
     return con
 
@@ -126,9 +131,10 @@ def worker(kind: str, ws: Path, dates: list[dt.date], per_pass: int) -> None:
     started = time.perf_counter()
     sqls = [hand_sql(d) for d in dates] if kind == "hand" else _ibis_sqls(con, dates, per_pass)
     rows = 0
-    for n, sql in enumerate(sqls):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE result_{n} AS {sql}")
-        rows += con.execute(f"SELECT count(*) FROM result_{n}").fetchall()[0][0]
+    for sql in sqls:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE result AS {sql}")
+        rows += con.execute("SELECT count(*) FROM result").fetchall()[0][0]
+        con.execute("DROP TABLE result")  # the product stores each pass and moves on
     print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
 
 

@@ -161,9 +161,9 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
             (i.due_on < on) | (i.cum_due_before <= p[k]) | i.prev_due_on.isnull() | (i.prev_due_on < on))
 
     ks = ibis.array([ibis.ifelse(matters(k, d), k, ibis.null("int64")) for k, d in enumerate(dates)])
-    x = i.mutate(_k=ks.filter(lambda k: k.notnull()), _paid=ibis.array(p)).unnest("_k")
-    at = x._k.cast("int32")  # Spark indexes arrays with INT only
-    return x.mutate(paid=x._paid[at], as_of=ibis.array([ibis.date(d) for d in dates])[at]).drop("_paid")
+    x = i.mutate(_k=ks.filter(lambda k: k.notnull())).unnest("_k")
+    return x.mutate(paid=_pick(x, "paid", len(dates)).coalesce(zero()),
+                    as_of=ibis.cases(*((x._k == k, ibis.date(d)) for k, d in enumerate(dates))))
 
 
 def _row_sums(x: ir.Table, rules: SnapshotRules, *, with_totals: bool) -> ir.Table:
