@@ -115,3 +115,18 @@ def test_personal_data_is_not_stored_in_clear(example_dir, run_import, con, work
     enterprise = con.execute("SELECT name, pii_enc FROM customers WHERE customer_id = 'C003'"
                              ).fetchall()[0]
     assert enterprise[0] == "北京星河贸易有限公司" and cipher.reveal(enterprise[1])["name"] is None
+
+
+def test_a_restructured_schedule_applies_from_the_restructuring_date(example_dir, run_import, con):
+    run_import(example_dir, as_of="2024-06-30")
+    old = _view(con, "installments", "2024-07-31", "loan_id, seq")
+    _restructure_l003(example_dir)
+    loans = example_dir / "loans.csv"
+    loans.write_text(loans.read_text().replace("设备购置,B02,M03,,,", "设备购置,B02,M03,,2024-07-20,"))
+    run_import(example_dir, as_of="2024-08-15")  # delivered after the restructuring
+    assert _view(con, "installments", "2024-07-19", "loan_id, seq") == old
+    switched = [r for r in _view(con, "installments", "2024-07-20", "loan_id, seq") if r[0] == "L003"]
+    assert [(r[1], str(r[3])) for r in switched] == [(1, "250000.00"), (2, "250000.00")]
+    # a restructuring before the schedule in force began does not rewrite older history
+    run_import(example_dir, as_of="2024-08-15")
+    assert _view(con, "installments", "2024-07-19", "loan_id, seq") == old

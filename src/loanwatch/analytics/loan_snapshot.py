@@ -77,11 +77,13 @@ def loan_snapshots(loans: ir.Table, installments: ir.Table, repayments: ir.Table
     paid = _paid_by(repayments, dates)
     if len(dates) == 1:
         # one date: every row of the schedule in one pass, totals included
-        sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, with_totals=True)
-        return _assemble(_dated(loans, dates), _long(paid, dates), None, sums, rules)
-    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, with_totals=False)
+        keys = ("loan_id",)
+        sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, keys, with_totals=True)
+        return _assemble(_dated(loans, dates), _long(paid, dates), None, sums, keys, rules)
+    keys = ("loan_id", "_k")
+    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, keys, with_totals=False)
     return _assemble(_dated(loans, dates), _long(paid, dates), _schedule_totals(installments), sums,
-                     rules)
+                     keys, rules)
 
 
 def _dates(dates: list[dt.date]) -> ir.Table:
@@ -109,7 +111,7 @@ def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
 def _long(paid: ir.Table, dates: list[dt.date]) -> ir.Table:
     """``paid_<k>`` columns as rows (loan_id, _k, paid)."""
     if len(dates) == 1:
-        return paid.select("loan_id", _k=ibis.literal(0, "int64"), paid=paid.paid_0.coalesce(zero()))
+        return paid.select("loan_id", paid=paid.paid_0.coalesce(zero()))
     t = paid.cross_join(_dates(dates))
     return t.select("loan_id", "_k", paid=_pick(t, "paid", len(dates)).coalesce(zero()))
 
@@ -166,18 +168,22 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
                     as_of=ibis.cases(*((x._k == k, ibis.date(d)) for k, d in enumerate(dates))))
 
 
-def _row_sums(x: ir.Table, rules: SnapshotRules, *, with_totals: bool) -> ir.Table:
+def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
+              with_totals: bool) -> ir.Table:
     """Per loan and date: what was paid (from the boundary row's cumulative amounts), what is
     overdue, what falls due next; with all rows of the schedule also its totals."""
     covered = money(ibis.greatest(ibis.least(money(x.paid - x.cum_due_before), x.due), zero()))
     x = x.mutate(covered=covered)
     fee = ibis.least(x.covered, x.fee_due)
     x = x.mutate(fee_c=fee, interest_c=ibis.least(money(x.covered - fee), x.interest_due))
-    overdue = (x.due_on < x.as_of) & ((x.due - x.covered) > ibis.literal(rules.materiality, type=MONEY))
     uncovered = x.end > x.paid
-    upcoming = (x.due_on >= x.as_of) & (x.due > 0) & uncovered  # zero installments are never "due"
-    boundary = (x.cum_due_before <= x.paid) & uncovered
-    unpaid_principal = x.principal_due - (x.covered - x.fee_c - x.interest_c)
+    # states as columns, computed once per row rather than once per aggregate
+    x = x.mutate(
+        _od=(x.due_on < x.as_of) & ((x.due - x.covered) > ibis.literal(rules.materiality, type=MONEY)),
+        _up=(x.due_on >= x.as_of) & (x.due > 0) & uncovered,  # zero installments are never "due"
+        _bd=(x.cum_due_before <= x.paid) & uncovered,
+        _unpaid=x.principal_due - (x.covered - x.fee_c - x.interest_c))
+    overdue, upcoming, boundary, unpaid_principal = x._od, x._up, x._bd, x._unpaid
     # allocation is in seq order, so the first uncovered installment due from D on has the
     # smallest cumulative amounts of all of them
     if with_totals:
@@ -187,7 +193,7 @@ def _row_sums(x: ir.Table, rules: SnapshotRules, *, with_totals: bool) -> ir.Tab
     else:
         paid = dict(paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
                     paid_interest=money(_when(boundary, x.cum_interest_before + x.interest_c).max()))
-    return x.group_by("loan_id", "_k").aggregate(
+    return x.group_by(*keys).aggregate(
         **paid,
         overdue_fee=money(_when(overdue, x.fee_due - x.fee_c).sum()),
         overdue_interest=money(_when(overdue, x.interest_due - x.interest_c).sum()),
@@ -206,15 +212,16 @@ def _when(condition: ir.BooleanValue, value: ir.Value) -> ir.Value:
 
 
 def _assemble(t: ir.Table, paid: ir.Table, totals: ir.Table | None, sums: ir.Table,
-              rules: SnapshotRules) -> ir.Table:
-    """Loans in force at each date with that date's money received, schedule totals and sums."""
-    t = t.left_join(paid, [t.loan_id == paid.loan_id, t._k == paid._k]).drop("loan_id_right", "_k_right")
+              keys: tuple[str, ...], rules: SnapshotRules) -> ir.Table:
+    """Loans in force at each date with that date's money received, schedule totals and sums
+    (joined on ``keys``: the loan, and the date's index when there are several)."""
+    right = [f"{k}_right" for k in keys]
+    t = t.left_join(paid, [t[k] == paid[k] for k in keys]).drop(*right)
     if totals is not None:
         v = totals
         t = (t.left_join(v, [t.loan_id == v.loan_id, in_force(v, t.as_of)])
              .drop("loan_id_right", "_valid_from_right", "_valid_to_right"))
-    s = sums
-    t = t.left_join(s, [t.loan_id == s.loan_id, t._k == s._k]).drop("loan_id_right", "_k_right")
+    t = t.left_join(sums, [t[k] == sums[k] for k in keys]).drop(*right)
     return _loan_figures(t, rules).select(*COLUMNS)
 
 

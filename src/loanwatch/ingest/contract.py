@@ -61,6 +61,10 @@ class Table:
     date_column: str | None = None  # freshness
     important: tuple[str, ...] = ()  # null rates reported by `quality`
     derived: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (type, SQL)
+    # (parent table, date column): a changed version of a scope takes effect on that date of
+    # the parent row when it is earlier than the import's as-of (a schedule switches on the
+    # loan's restructuring date, not on the day the new schedule was delivered)
+    applies_from: tuple[str, str] | None = None
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -141,7 +145,7 @@ INSTALLMENTS = Table(
     key=("loan_id", "seq"),
     references=(Reference(("loan_id",), "loans",
                           ("c.due_on < p.disbursed_on", "due_on is before the loan's disbursed_on")),),
-    replace_scope=("loan_id",), date_column="due_on",
+    replace_scope=("loan_id",), date_column="due_on", applies_from=("loans", "restructured_on"),
     # What all earlier installments add up to, stored once per schedule version so that the
     # engine allocates repayments without a window or a sort at run time (loan_snapshot.py).
     derived={

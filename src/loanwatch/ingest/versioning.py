@@ -88,13 +88,33 @@ def _write_scoped(con, table, new, cols, extras, as_of, import_id) -> int:
         f"has_history, h.next_from FROM chg_{n} c LEFT JOIN (SELECT {sc}, true AS has_rows, "
         f"min(_valid_from) FILTER (WHERE _valid_from > {day}) AS next_from FROM {t} "
         f"GROUP BY ALL) h ON {_on(scope, 'c', 'h')}")
+    _switch_days(con, table, as_of)
     chg = f"chg_{n}"
     con.execute(f"DELETE FROM {t} USING {chg} x WHERE {_on(scope, t, 'x')} AND "
-                f"{_in_force(t, day)} AND {t}._valid_from = {day}")
-    con.execute(f"UPDATE {t} SET _valid_to = {day} FROM {chg} x WHERE {_on(scope, t, 'x')} "
+                f"{_in_force(t, day)} AND {t}._valid_from = x.switch_day")
+    con.execute(f"UPDATE {t} SET _valid_to = x.switch_day FROM {chg} x WHERE {_on(scope, t, 'x')} "
                 f"AND {_in_force(t, day)}")
     con.execute(_insert(table, cols, f"SELECT {', '.join('n.' + ident(c) for c in cols)}, "
-                        f"CASE WHEN x.has_history THEN {day} END, x.next_from, {import_id} "
+                        f"CASE WHEN x.has_history THEN x.switch_day END, x.next_from, {import_id} "
                         f"FROM {new} n JOIN {chg} x ON {_on(scope, 'n', 'x')}"))
     return con.execute(f"SELECT count(*) FROM {new} n SEMI JOIN {chg} x "
                        f"ON {_on(scope, 'n', 'x')}").fetchall()[0][0]
+
+
+def _switch_days(con, table: Table, as_of: dt.date) -> None:
+    """``chg_<table>.switch_day``: when each changed scope's new version takes effect. The
+    import's as-of, or the parent's ``applies_from`` date when that is earlier, but never
+    before the version in force started (older history is not rewritten)."""
+    n, day = table.name, f"DATE '{as_of}'"
+    con.execute(f"ALTER TABLE chg_{n} ADD COLUMN switch_day DATE")
+    con.execute(f"UPDATE chg_{n} SET switch_day = {day}")
+    if table.applies_from is None:
+        return
+    parent, column = table.applies_from
+    scope = table.replace_scope
+    con.execute(
+        f"UPDATE chg_{n} x SET switch_day = greatest(p.{ident(column)}, coalesce(a.started, "
+        f"p.{ident(column)})) FROM (SELECT * FROM main.{parent} p WHERE {_in_force('p', day)}) p "
+        f"LEFT JOIN (SELECT {', '.join(ident(c) for c in scope)}, max(_valid_from) AS started "
+        f"FROM act_{n} GROUP BY ALL) a ON {_on(scope, 'p', 'a')} "
+        f"WHERE {_on(scope, 'x', 'p')} AND x.has_history AND p.{ident(column)} < {day}")
