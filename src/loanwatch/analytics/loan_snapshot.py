@@ -162,10 +162,13 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
         return in_force(i, d) & (i.end > p[k]) & (
             (i.due_on < on) | (i.cum_due_before <= p[k]) | i.prev_due_on.isnull() | (i.prev_due_on < on))
 
-    ks = ibis.array([ibis.ifelse(matters(k, d), k, ibis.null("int64")) for k, d in enumerate(dates)])
-    x = i.mutate(_k=ks.filter(lambda k: k.notnull())).unnest("_k")
-    return x.mutate(paid=_pick(x, "paid", len(dates)).coalesce(zero()),
-                    as_of=ibis.cases(*((x._k == k, ibis.date(d)) for k, d in enumerate(dates))))
+    # rows that matter for no date at all are dropped before they are paired with the dates
+    i = i.filter(ibis.or_(*(matters(k, d) for k, d in enumerate(dates))))
+    x = i.cross_join(_dates(dates))
+    x = x.mutate(paid=_pick(x, "paid", len(dates)).coalesce(zero()))
+    return x.filter(in_force(x, x.as_of), x.end > x.paid,
+                    (x.due_on < x.as_of) | (x.cum_due_before <= x.paid) | x.prev_due_on.isnull()
+                    | (x.prev_due_on < x.as_of))
 
 
 def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
