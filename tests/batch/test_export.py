@@ -207,3 +207,13 @@ def test_a_bad_as_of_date_is_a_usage_error(computed, tmp_path):
 def test_export_mart_refuses_with_an_export_error(computed, tmp_path, name, as_of, file, says):
     with computed.connect(read_only=True) as con, pytest.raises(ExportError, match=says):
         export_mart(con, name, D(as_of), tmp_path / file)
+
+
+def test_a_date_run_on_an_empty_book_exports_a_header_only_file(tmp_path):
+    ws = new_workspace(tmp_path / "ws")
+    assert lw("run", "-w", ws.root, "--as-of", "2025-01-31").exit_code == 0
+    out = tmp_path / "empty.csv"
+    result = lw("export", "loan_snapshot", "-w", ws.root, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("loan_id,as_of,")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1

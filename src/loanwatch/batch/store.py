@@ -66,8 +66,10 @@ def save_arrow(con: duckdb.DuckDBPyConnection, mart: str, rows: pa.Table, dates:
 
 
 def stored_dates(con: duckdb.DuckDBPyConnection, mart: str) -> list[dt.date]:
+    """The dates computed for ``mart`` (a date with no loans in force has no rows but a run)."""
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-                         "AND table_name = ?", [mart]).fetchall()[0][0]
-    if not exists:
+                         "AND table_name IN ('lw_runs', ?)", [mart]).fetchall()[0][0]
+    if exists < 2:
         return []
-    return [r[0] for r in con.execute(f"SELECT DISTINCT as_of FROM main.{mart} ORDER BY 1").fetchall()]
+    return [r[0] for r in con.execute("SELECT DISTINCT as_of FROM lw_runs WHERE mart = ? ORDER BY 1",
+                                      [mart]).fetchall()]
