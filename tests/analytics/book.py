@@ -71,11 +71,13 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
                            _valid_from=None, _valid_to=None))
         for version in _versions(loan.schedule):
             before, fee_before, interest_before, prev_due = Decimal(0), Decimal(0), Decimal(0), None
-            for s in sorted(version, key=lambda s: s.seq):
+            ordered = sorted(version, key=lambda s: s.seq)
+            for s in ordered:
                 i_rows.append(dict(loan_id=loan.loan_id, seq=s.seq, due_on=s.due_on,
                                    principal_due=s.principal, interest_due=s.interest, fee_due=s.fee,
                                    cum_due_before=before, cum_fee_before=fee_before,
                                    cum_interest_before=interest_before, prev_due_on=prev_due,
+                                   is_last=s is ordered[-1],
                                    _valid_from=s.valid_from, _valid_to=s.valid_to))
                 before += s.principal + s.interest + s.fee
                 fee_before += s.fee
@@ -93,7 +95,7 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
         "installments": pa.Table.from_pylist(i_rows, schema=_schema(
             loan_id=pa.string(), seq=pa.int32(), due_on=pa.date32(), principal_due=MONEY,
             interest_due=MONEY, fee_due=MONEY, cum_due_before=MONEY, cum_fee_before=MONEY,
-            cum_interest_before=MONEY, prev_due_on=pa.date32())),
+            cum_interest_before=MONEY, prev_due_on=pa.date32(), is_last=pa.bool_())),
         "repayments": pa.Table.from_pylist(r_rows, schema=_schema(
             repayment_id=pa.string(), loan_id=pa.string(), paid_on=pa.date32(), amount=MONEY)),
     }

@@ -78,12 +78,11 @@ def loan_snapshots(loans: ir.Table, installments: ir.Table, repayments: ir.Table
     if len(dates) == 1:
         # one date: every row of the schedule in one pass, totals included
         keys = ("loan_id",)
-        sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, keys, with_totals=True)
-        return _assemble(_dated(loans, dates), _long(paid, dates), None, sums, keys, rules)
+        sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, keys, every_row=True)
+        return _assemble(_dated(loans, dates), _long(paid, dates), sums, keys, rules)
     keys = ("loan_id", "_k")
-    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, keys, with_totals=False)
-    return _assemble(_dated(loans, dates), _long(paid, dates), _schedule_totals(installments), sums,
-                     keys, rules)
+    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, keys, every_row=False)
+    return _assemble(_dated(loans, dates), _long(paid, dates), sums, keys, rules)
 
 
 def _dates(dates: list[dt.date]) -> ir.Table:
@@ -123,15 +122,6 @@ def _pick(t: ir.Table, name: str, n: int) -> ir.Value:
     return ibis.cases(*((t._k == k, t[f"{name}_{k}"]) for k in range(n)))
 
 
-def _schedule_totals(installments: ir.Table) -> ir.Table:
-    """Per schedule version: what it asks for in all."""
-    i = installments
-    return i.group_by("loan_id", "_valid_from", "_valid_to").aggregate(
-        scheduled=money(i.principal_due.sum()), total_fee=money(i.fee_due.sum()),
-        total_interest=money(i.interest_due.sum()),
-        total_due=money((i.principal_due + i.interest_due + i.fee_due).sum()))
-
-
 def _all_rows(installments: ir.Table, paid: ir.Table, d: dt.date) -> ir.Table:
     i = _with_paid(installments.filter(in_force(installments, d)), paid)
     return i.mutate(_k=ibis.literal(0, "int64"), paid=i.paid_0.coalesce(zero()), as_of=ibis.date(d))
@@ -140,7 +130,7 @@ def _all_rows(installments: ir.Table, paid: ir.Table, d: dt.date) -> ir.Table:
 def _with_paid(installments: ir.Table, paid: ir.Table) -> ir.Table:
     i = installments.select("loan_id", "due_on", "principal_due", "interest_due", "fee_due",
                             "cum_due_before", "cum_fee_before", "cum_interest_before",
-                            "prev_due_on", "_valid_from", "_valid_to")
+                            "prev_due_on", "is_last", "_valid_from", "_valid_to")
     i = i.left_join(paid, i.loan_id == paid.loan_id).drop("loan_id_right")
     i = i.mutate(due=money(i.fee_due + i.interest_due + i.principal_due))
     return i.mutate(end=money(i.cum_due_before + i.due))
@@ -151,30 +141,31 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
     each date a loan's installments are covered, then one partly covered (the boundary),
     then untouched. Covered ones are in the cumulative amounts of the boundary and untouched
     future ones ask for nothing yet, so only the boundary, the uncovered past-due ones and the
-    first one due from D on are kept: one or two rows per loan instead of the schedule. Each
-    row is tested against every date in one projection and expanded to the dates it matters
-    for, so a history reads and joins the schedule once."""
+    first one due from D on are kept, with the last row, whose cumulative amounts are the
+    schedule's totals: two or three rows per loan instead of the schedule. Each row is tested
+    against every date of the pass before it is paired with the dates it matters for, so a
+    history reads and joins the schedule once per pass."""
     i = _with_paid(installments, paid)
     p = [i[f"paid_{k}"].coalesce(zero()) for k in range(len(dates))]
 
-    def matters(k: int, d: dt.date) -> ir.BooleanValue:
-        on = ibis.date(d)
-        return in_force(i, d) & (i.end > p[k]) & (
-            (i.due_on < on) | (i.cum_due_before <= p[k]) | i.prev_due_on.isnull() | (i.prev_due_on < on))
+    def matters(t: ir.Table, paid: ir.Value, on: ir.DateValue) -> ir.BooleanValue:
+        # the last row always: the schedule's totals come from its cumulative amounts
+        return t.is_last | ((t.end > paid) & ((t.due_on < on) | (t.cum_due_before <= paid)
+                                              | t.prev_due_on.isnull() | (t.prev_due_on < on)))
 
     # rows that matter for no date at all are dropped before they are paired with the dates
-    i = i.filter(ibis.or_(*(matters(k, d) for k, d in enumerate(dates))))
+    i = i.filter(ibis.or_(*(in_force(i, d) & matters(i, p[k], ibis.date(d))
+                            for k, d in enumerate(dates))))
     x = i.cross_join(_dates(dates))
     x = x.mutate(paid=_pick(x, "paid", len(dates)).coalesce(zero()))
-    return x.filter(in_force(x, x.as_of), x.end > x.paid,
-                    (x.due_on < x.as_of) | (x.cum_due_before <= x.paid) | x.prev_due_on.isnull()
-                    | (x.prev_due_on < x.as_of))
+    return x.filter(in_force(x, x.as_of), matters(x, x.paid, x.as_of))
 
 
 def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
-              with_totals: bool) -> ir.Table:
-    """Per loan and date: what was paid (from the boundary row's cumulative amounts), what is
-    overdue, what falls due next; with all rows of the schedule also its totals."""
+              every_row: bool) -> ir.Table:
+    """Per loan and date: the schedule's totals, what was paid, what is overdue, what falls
+    due next. With ``every_row`` the totals and payments are plain sums; otherwise they come
+    from the cumulative amounts of the last and of the boundary row."""
     covered = money(ibis.greatest(ibis.least(money(x.paid - x.cum_due_before), x.due), zero()))
     x = x.mutate(covered=covered)
     fee = ibis.least(x.covered, x.fee_due)
@@ -189,12 +180,18 @@ def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
     overdue, upcoming, boundary, unpaid_principal = x._od, x._up, x._bd, x._unpaid
     # allocation is in seq order, so the first uncovered installment due from D on has the
     # smallest cumulative amounts of all of them
-    if with_totals:
+    if every_row:
         paid = dict(scheduled=money(x.principal_due.sum()), total_fee=money(x.fee_due.sum()),
                     total_interest=money(x.interest_due.sum()), total_due=money(x.due.sum()),
                     paid_fee=money(x.fee_c.sum()), paid_interest=money(x.interest_c.sum()))
     else:
-        paid = dict(paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
+        last = x.is_last
+        total_fee = money(_when(last, x.cum_fee_before + x.fee_due).max())
+        total_interest = money(_when(last, x.cum_interest_before + x.interest_due).max())
+        total_due = money(_when(last, x.end).max())
+        paid = dict(scheduled=money(total_due - total_fee - total_interest), total_fee=total_fee,
+                    total_interest=total_interest, total_due=total_due,
+                    paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
                     paid_interest=money(_when(boundary, x.cum_interest_before + x.interest_c).max()))
     return x.group_by(*keys).aggregate(
         **paid,
@@ -214,16 +211,12 @@ def _when(condition: ir.BooleanValue, value: ir.Value) -> ir.Value:
     return ibis.ifelse(condition, value, ibis.null(value.type()))
 
 
-def _assemble(t: ir.Table, paid: ir.Table, totals: ir.Table | None, sums: ir.Table,
-              keys: tuple[str, ...], rules: SnapshotRules) -> ir.Table:
-    """Loans in force at each date with that date's money received, schedule totals and sums
-    (joined on ``keys``: the loan, and the date's index when there are several)."""
+def _assemble(t: ir.Table, paid: ir.Table, sums: ir.Table, keys: tuple[str, ...],
+              rules: SnapshotRules) -> ir.Table:
+    """Loans in force at each date with that date's money received and sums (joined on
+    ``keys``: the loan, and the date's index when there are several)."""
     right = [f"{k}_right" for k in keys]
     t = t.left_join(paid, [t[k] == paid[k] for k in keys]).drop(*right)
-    if totals is not None:
-        v = totals
-        t = (t.left_join(v, [t.loan_id == v.loan_id, in_force(v, t.as_of)])
-             .drop("loan_id_right", "_valid_from_right", "_valid_to_right"))
     t = t.left_join(sums, [t[k] == sums[k] for k in keys]).drop(*right)
     return _loan_figures(t, rules).select(*COLUMNS)
 
@@ -235,7 +228,8 @@ def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
     status = (ibis.cases((~started, "not_started"),
                          (t.written_off_on.notnull() & (t.written_off_on <= t.as_of), "written_off"),
                          (settled, "settled"), else_="active"))
-    dpd = ibis.ifelse(t.oldest_overdue.isnull(), 0, days_between(t.as_of, t.oldest_overdue)).cast("int32")
+    t = t.mutate(dpd=ibis.ifelse(t.oldest_overdue.isnull(), 0,
+                                 days_between(t.as_of, t.oldest_overdue)).cast("int32"))
     # no boundary installment: everything is covered
     paid_fee = t.paid_fee.coalesce(t.total_fee).coalesce(zero())
     paid_interest = t.paid_interest.coalesce(t.total_interest).coalesce(zero())
@@ -244,8 +238,7 @@ def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
     outstanding = ibis.ifelse(started, money(t.scheduled.coalesce(zero()) - paid_principal), zero())
     return t.mutate(
         status=status,
-        dpd=dpd,
-        bucket=bucket_of(dpd, rules.buckets),
+        bucket=bucket_of(t.dpd, rules.buckets),
         outstanding_principal=outstanding,
         paid_principal=paid_principal,
         paid_interest=paid_interest,
@@ -258,7 +251,9 @@ def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
         next_due_on=t.next_due_on,
         next_due_amount=money(t.next_end - ibis.greatest(p, t.next_start)),
         mob=ibis.greatest(month_number(t.as_of) - month_number(t.disbursed_on), 0).cast("int32"),
-        penalty_interest=_penalty(t.principal_days.coalesce(zero()), t.annual_rate, rules.penalty_factor),
+        # most loans owe no penalty: skip the 128-bit arithmetic for them
+        penalty_interest=ibis.ifelse(t.principal_days > 0, _penalty(t.principal_days, t.annual_rate,
+                                                                    rules.penalty_factor), zero()),
     )
 
 

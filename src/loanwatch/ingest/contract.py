@@ -155,6 +155,8 @@ INSTALLMENTS = Table(
         # due date of the previous installment with something due (NULL for the first)
         "prev_due_on": ("DATE", "MAX(CASE WHEN principal_due + interest_due + fee_due > 0 THEN "
                         f"due_on END) OVER {_EARLIER}"),
+        # the schedule's last installment: its cumulative amounts are the schedule's totals
+        "is_last": ("BOOLEAN", "LEAD(seq) OVER (PARTITION BY loan_id ORDER BY seq) IS NULL"),
     },
 )
 
