@@ -124,7 +124,7 @@ def _pick(t: ir.Table, name: str, n: int) -> ir.Value:
 
 def _all_rows(installments: ir.Table, paid: ir.Table, d: dt.date) -> ir.Table:
     i = _with_paid(installments.filter(in_force(installments, d)), paid)
-    return i.mutate(_k=ibis.literal(0, "int64"), paid=i.paid_0.coalesce(zero()), as_of=ibis.date(d))
+    return i.mutate(paid=i.paid_0.coalesce(zero()), as_of=ibis.date(d))
 
 
 def _with_paid(installments: ir.Table, paid: ir.Table) -> ir.Table:
@@ -178,23 +178,23 @@ def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
         _bd=(x.cum_due_before <= x.paid) & uncovered,
         _unpaid=x.principal_due - (x.covered - x.fee_c - x.interest_c))
     overdue, upcoming, boundary, unpaid_principal = x._od, x._up, x._bd, x._unpaid
-    # allocation is in seq order, so the first uncovered installment due from D on has the
-    # smallest cumulative amounts of all of them
     if every_row:
-        paid = dict(scheduled=money(x.principal_due.sum()), total_fee=money(x.fee_due.sum()),
-                    total_interest=money(x.interest_due.sum()), total_due=money(x.due.sum()),
-                    paid_fee=money(x.fee_c.sum()), paid_interest=money(x.interest_c.sum()))
+        amounts = dict(scheduled=money(x.principal_due.sum()), total_fee=money(x.fee_due.sum()),
+                       total_interest=money(x.interest_due.sum()), total_due=money(x.due.sum()),
+                       paid_fee=money(x.fee_c.sum()), paid_interest=money(x.interest_c.sum()))
     else:
         last = x.is_last
         total_fee = money(_when(last, x.cum_fee_before + x.fee_due).max())
         total_interest = money(_when(last, x.cum_interest_before + x.interest_due).max())
         total_due = money(_when(last, x.end).max())
-        paid = dict(scheduled=money(total_due - total_fee - total_interest), total_fee=total_fee,
-                    total_interest=total_interest, total_due=total_due,
-                    paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
-                    paid_interest=money(_when(boundary, x.cum_interest_before + x.interest_c).max()))
+        amounts = dict(scheduled=money(total_due - total_fee - total_interest), total_fee=total_fee,
+                       total_interest=total_interest, total_due=total_due,
+                       paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
+                       paid_interest=money(_when(boundary, x.cum_interest_before + x.interest_c).max()))
+    # allocation is in seq order, so the first uncovered installment due from D on has the
+    # smallest cumulative amounts of all of them
     return x.group_by(*keys).aggregate(
-        **paid,
+        **amounts,
         overdue_fee=money(_when(overdue, x.fee_due - x.fee_c).sum()),
         overdue_interest=money(_when(overdue, x.interest_due - x.interest_c).sum()),
         overdue_principal=money(_when(overdue, unpaid_principal).sum()),
