@@ -44,13 +44,15 @@ def reference_snapshot(loan: Loan, as_of: dt.date, *, multiplier=Decimal("1.5"),
         status = "not_started"
     elif loan.written_off_on and loan.written_off_on <= as_of:
         status = "written_off"
-    elif all(sum(paid[id(s)].values()) == s.fee + s.interest + s.principal for s in schedule):
+    elif schedule and all(sum(paid[id(s)].values()) == s.fee + s.interest + s.principal
+                          for s in schedule):
         status = "settled"
     else:
         status = "active"
     return {
         "status": status, "dpd": dpd,
-        "outstanding_principal": sum((s.principal for s in schedule), Decimal(0)) - total("principal")
+        "outstanding_principal": (sum((s.principal for s in schedule), Decimal(0)) if schedule
+                                  else loan.principal) - total("principal")
         if started else Decimal("0.00"),
         "paid_principal": total("principal"), "paid_interest": total("interest"), "paid_fee": total("fee"),
         "overdue_principal": unpaid("principal"), "overdue_interest": unpaid("interest"),

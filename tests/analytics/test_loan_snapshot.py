@@ -223,3 +223,11 @@ def test_money_columns_are_exact_decimals():
     assert isinstance(r["overdue_principal"], Decimal)
     assert r["overdue_principal"] == money("716.67")
     assert RULES.penalty_factor == Decimal("0.00416666666667")
+
+
+def test_a_loan_without_a_schedule_is_active_with_its_principal_outstanding():
+    loan = monthly("NS", "2025-12-31", []).pay("2026-01-31", 500)
+    loan.principal = money(10000)
+    r = one(loan, "2026-02-28")
+    assert (r["status"], r["outstanding_principal"], r["credit_balance"], r["dpd"]) == (
+        "active", money(10000), money(500), 0)

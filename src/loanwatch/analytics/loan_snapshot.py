@@ -224,7 +224,10 @@ def _assemble(t: ir.Table, paid: ir.Table, sums: ir.Table, keys: tuple[str, ...]
 def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
     started = t.disbursed_on <= t.as_of
     p, total_due = t.paid.coalesce(zero()), t.total_due.coalesce(zero())
-    settled = started & (p >= total_due)  # every installment covered
+    # without a schedule in force (e.g. its file was refused) nothing can be allocated: the
+    # loan stays active with its whole principal outstanding, payments as a credit balance
+    has_schedule = t.total_due.notnull()
+    settled = started & has_schedule & (p >= total_due)  # every installment covered
     status = (ibis.cases((~started, "not_started"),
                          (t.written_off_on.notnull() & (t.written_off_on <= t.as_of), "written_off"),
                          (settled, "settled"), else_="active"))
@@ -235,7 +238,8 @@ def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
     paid_interest = t.paid_interest.coalesce(t.total_interest).coalesce(zero())
     # every amount allocated is fee, interest or principal
     paid_principal = money(ibis.least(p, total_due) - paid_fee - paid_interest)
-    outstanding = ibis.ifelse(started, money(t.scheduled.coalesce(zero()) - paid_principal), zero())
+    scheduled = ibis.ifelse(has_schedule, t.scheduled, t.principal)
+    outstanding = ibis.ifelse(started, money(scheduled - paid_principal), zero())
     return t.mutate(
         status=status,
         bucket=bucket_of(t.dpd, rules.buckets),
