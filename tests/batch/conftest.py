@@ -66,11 +66,11 @@ def values(rows: Iterable[Row]) -> list[Row]:
     return [{k: v for k, v in r.items() if k != "run_id"} for r in rows]
 
 
-def runs(ws: Workspace) -> list[tuple]:
-    """``lw_runs`` as (run_id, mart, as_of, engine, policy_version, rows)."""
+def runs(ws: Workspace, mart: str = "loan_snapshot") -> list[tuple]:
+    """``lw_runs`` of one mart as (run_id, mart, as_of, engine, policy_version, rows)."""
     with ws.connect(read_only=True) as con:
         return con.execute("SELECT run_id, mart, as_of, engine, policy_version, rows FROM lw_runs "
-                           "ORDER BY run_id, mart, as_of").fetchall()
+                           "WHERE mart = ? ORDER BY run_id, mart, as_of", [mart]).fetchall()
 
 
 def loan(rows: Iterable[Row], loan_id: str, day: str) -> Row:

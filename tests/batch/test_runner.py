@@ -52,7 +52,7 @@ def test_a_run_stores_one_row_per_loan_in_force_and_date(lender_ws):
     assert {r["as_of"] for r in rows} == set(days)
     for day in days:
         assert loan_ids(rows, day) == loans_in_force(lender_ws, day), day
-    assert result.rows == {"loan_snapshot": len(rows)} and result.dates == days
+    assert result.rows["loan_snapshot"] == len(rows) and result.dates == days
     # the lender's book is not trivial: the dates see it grow, default and pay off
     statuses = Counter(r["status"] for r in rows)
     assert {"not_started", "active", "settled", "written_off"} <= set(statuses)

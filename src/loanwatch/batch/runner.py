@@ -38,20 +38,22 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
     outside = open_engine(engine, ws.database, tables=INPUT_TABLES) if engine != "duckdb" else None
     try:
         with ws.connect() as con:
-            eng: AnalyticsEngine = outside or DuckDBEngine.open(con=con)
+            local = DuckDBEngine.open(con=con)
+            eng: AnalyticsEngine = outside or local
             result = RunResult(new_run_id(con), eng.name, policy.version_id, dates=dates)
             groups = [dates[i:i + dates_per_pass] for i in range(0, len(dates), dates_per_pass)]
             for n, group in enumerate(groups):
                 for mart in MARTS.values():
                     if progress:
                         progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(groups))
-                    expr = mart.build(eng, group, policy)
-                    stamp = dict(run_id=result.run_id, engine=eng.name,
+                    on = local if mart.reads_marts else eng
+                    expr = mart.build(on, group, policy)
+                    stamp = dict(run_id=result.run_id, engine=on.name,
                                  policy_version=policy.version_id)
-                    if isinstance(eng, DuckDBEngine):
-                        written = save_mart(con, mart.name, eng.sql(expr), group, **stamp)
+                    if on is local:
+                        written = save_mart(con, mart.name, local.sql(expr), group, **stamp)
                     else:
-                        written = save_arrow(con, mart.name, eng.to_arrow(expr), group, **stamp)
+                        written = save_arrow(con, mart.name, on.to_arrow(expr), group, **stamp)
                     result.rows[mart.name] = result.rows.get(mart.name, 0) + written
             if progress:
                 progress("done", len(groups), len(groups))

@@ -1,0 +1,45 @@
+"""Portfolio overdue rates (逾期率) as of each date, for the whole book and each segment.
+
+METRICS.md: over the loans with outstanding principal (active, not written off), the overdue
+rate by count is the share of loans at or above a DPD threshold, by balance the share of
+outstanding principal; M1+, M2+, M3+ and M4+ use the first DPD of the policy's buckets
+M1, M2, M3 and M4. Counts and balances are exact; rates are ratios of them (float)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
+
+from loanwatch.analytics.expr import in_force, money
+
+# segment dimension -> the snapshot column it groups by ("all": the whole book)
+DIMENSIONS = ("all", "product", "branch_id", "manager_id", "region", "industry", "vintage")
+
+
+def overdue_rates(snapshot: ir.Table, customers: ir.Table, from_dpd: Mapping[str, int]) -> ir.Table:
+    """One row per as-of date, dimension and segment; ``from_dpd`` maps a label such as
+    ``m1`` to the DPD from which a loan counts (M1+ = DPD >= 1)."""
+    book = snapshot.filter(snapshot.status == "active", snapshot.outstanding_principal > 0)
+    c = customers.select("customer_id", "region", "industry", "_valid_from", "_valid_to")
+    book = (book.left_join(c, [book.customer_id == c.customer_id, in_force(c, book.as_of)])
+            .select(*book.columns, "region", "industry"))
+    book = book.mutate(all=ibis.literal("*"), vintage=book.disbursed_on.strftime("%Y-%m"))
+    parts = [_segment(book, dim, from_dpd) for dim in DIMENSIONS]
+    return ibis.union(*parts)
+
+
+def _segment(book: ir.Table, dim: str, from_dpd: Mapping[str, int]) -> ir.Table:
+    sums = {"loans": book.count(), "outstanding": money(book.outstanding_principal.sum())}
+    for label, dpd in from_dpd.items():
+        late = book.dpd >= dpd
+        sums[f"{label}_loans"] = book.count(where=late)
+        sums[f"{label}_balance"] = money(book.outstanding_principal.sum(where=late).coalesce(0))
+    t = book.group_by("as_of", segment=book[dim].cast("string")).aggregate(**sums)
+    rates = {}
+    for label in from_dpd:
+        rates[f"{label}_rate_count"] = t[f"{label}_loans"].cast("float64") / t.loans.cast("float64")
+        rates[f"{label}_rate_balance"] = (t[f"{label}_balance"].cast("float64")
+                                          / t.outstanding.cast("float64").nullif(0))
+    return t.mutate(dimension=ibis.literal(dim), **rates).relocate("as_of", "dimension", "segment")
