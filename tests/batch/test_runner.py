@@ -178,10 +178,10 @@ def _build_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """Computing the group holding FAILING raises before anything of it is written."""
     mart = MARTS["loan_snapshot"]
 
-    def failing(engine, dates, policy):
+    def failing(engine, dates, policy, **context):
         if D(FAILING) in dates:
             raise RuntimeError("injected: engine lost")
-        return mart.build(engine, dates, policy)
+        return mart.build(engine, dates, policy, **context)
 
     monkeypatch.setitem(MARTS, "loan_snapshot", dataclasses.replace(mart, build=failing))
 
@@ -251,3 +251,23 @@ def test_a_correction_imported_later_leaves_earlier_dates_as_they_were(example_w
     corrected = loan(after, "L002", "2024-07-31")
     assert (corrected["dpd"], corrected["overdue_interest"], corrected["paid_interest"]) == (91, 10000, 875)
     assert loan(before, "L002", "2024-07-31")["dpd"] == 0
+
+
+def _migration_totals(ws, day: str) -> tuple:
+    with ws.connect(read_only=True) as con:
+        return tuple(con.execute("SELECT sum(loans), sum(balance_before) FROM migration "
+                                 f"WHERE as_of = DATE '{day}'").fetchall()[0])
+
+
+def test_migration_compares_with_the_month_end_before_stored_or_not(lender_ws):
+    # May 31 is not stored: computed for the occasion, not stored
+    run(lender_ws, "2024-06-30")
+    assert {r["as_of"] for r in stored(lender_ws)} == {D("2024-06-30")}
+    alone = _migration_totals(lender_ws, "2024-06-30")
+    run(lender_ws, "2024-05-31", "2024-06-30")
+    with lender_ws.connect(read_only=True) as con:
+        book = con.execute(
+            "SELECT count(*), sum(outstanding_principal) FROM loan_snapshot WHERE as_of = DATE '2024-05-31' "
+            "AND status = 'active' AND outstanding_principal > 0").fetchall()[0]
+    # every loan of May's book is somewhere in June, whichever way May was found
+    assert alone == _migration_totals(lender_ws, "2024-06-30") == book and book[0] > 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 
 from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapshots
+from loanwatch.analytics.migration import bucket_migration, previous_month_ends, roll_rates
 from loanwatch.analytics.portfolio import overdue_rates
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
@@ -23,7 +24,8 @@ class Mart:
 
     name: str
     key: tuple[str, ...]
-    build: Callable[[AnalyticsEngine, Sequence[dt.date], Policy], ir.Table]
+    # (engine, dates, policy, stored=dates of loan_snapshot already stored) -> rows
+    build: Callable[..., ir.Table]
     description: str
     # built from marts stored earlier in the same run (always on the workspace's DuckDB:
     # the heavy per-loan work is done, what is left is a small aggregation)
@@ -39,7 +41,8 @@ def snapshot_rules(policy: Policy) -> SnapshotRules:
     )
 
 
-def _loan_snapshot(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy) -> ir.Table:
+def _loan_snapshot(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                   stored: Sequence[dt.date] = ()) -> ir.Table:
     return loan_snapshots(engine.table("loans"), engine.table("installments"),
                           engine.table("repayments"), dates, snapshot_rules(policy))
 
@@ -49,10 +52,36 @@ def overdue_from_dpd(policy: Policy) -> dict[str, int]:
     return {f"m{n}": b.min_dpd for n, b in enumerate(policy.buckets[1:5], start=1)}
 
 
-def _portfolio_metrics(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy) -> ir.Table:
+def _portfolio_metrics(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                       stored: Sequence[dt.date] = ()) -> ir.Table:
     snapshot = engine.table("loan_snapshot")
     snapshot = snapshot.filter(snapshot.as_of.isin(list(dates)))
     return overdue_rates(snapshot, engine.table("customers"), overdue_from_dpd(policy))
+
+
+def _with_month_before(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                       stored: Sequence[dt.date]) -> tuple[ir.Table, dict]:
+    """Snapshots of ``dates`` and of the month end before each; one not stored yet (the first
+    date of a new workspace, say) is computed for the occasion, not stored."""
+    previous = previous_month_ends(dates)
+    cols = ("loan_id", "as_of", "status", "bucket", "outstanding_principal")
+    snapshot = engine.table("loan_snapshot")
+    snapshot = snapshot.filter(snapshot.as_of.isin([*dates, *previous.values()])).select(*cols)
+    missing = sorted(set(previous.values()) - set(stored) - set(dates))
+    if missing:
+        snapshot = snapshot.union(_loan_snapshot(engine, missing, policy).select(*cols))
+    return snapshot, previous
+
+
+def _migration(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+               stored: Sequence[dt.date] = ()) -> ir.Table:
+    return bucket_migration(*_with_month_before(engine, dates, policy, stored))
+
+
+def _roll_rates(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                stored: Sequence[dt.date] = ()) -> ir.Table:
+    migration = bucket_migration(*_with_month_before(engine, dates, policy, stored))
+    return roll_rates(migration, [b.name for b in policy.buckets])
 
 
 # in the order a run computes them
@@ -62,6 +91,11 @@ MARTS: dict[str, Mart] = {
              "借据快照 balances, allocation, DPD and bucket of every loan as of a date"),
         Mart("portfolio_metrics", ("dimension", "segment"), _portfolio_metrics,
              "组合指标 overdue rates M1+…M4+ by count and balance, whole book and by segment",
+             reads_marts=True),
+        Mart("migration", ("from_bucket", "to_state"), _migration,
+             "迁徙矩阵 loans and balance by bucket a month before and state now", reads_marts=True),
+        Mart("roll_rates", ("from_bucket",), _roll_rates,
+             "滚动率 roll rate to the next bucket and cure rate back to M0, month on month",
              reads_marts=True),
     )
 }

@@ -1,7 +1,9 @@
 """``loanwatch run``: compute the marts for one or many as-of dates and store them.
 
-Dates are computed a few at a time (``dates_per_pass``): one pass over the schedule serves
-every date of the group, and each group is stored in its own transaction."""
+First the per-loan marts on the chosen engine, then the marts read from them on the
+workspace's DuckDB. Dates are computed a few at a time (``dates_per_pass``): one pass over
+the schedule serves every date of the group, and each group is stored in its own
+transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from loanwatch.batch.marts import MARTS
-from loanwatch.batch.store import new_run_id, save_arrow, save_mart
+from loanwatch.batch.store import new_run_id, save_arrow, save_mart, stored_dates
 from loanwatch.engines.base import AnalyticsEngine, open_engine
 from loanwatch.engines.ibis_duckdb import DuckDBEngine
 from loanwatch.policy import Policy
@@ -41,22 +43,23 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
             local = DuckDBEngine.open(con=con)
             eng: AnalyticsEngine = outside or local
             result = RunResult(new_run_id(con), eng.name, policy.version_id, dates=dates)
-            groups = [dates[i:i + dates_per_pass] for i in range(0, len(dates), dates_per_pass)]
-            for n, group in enumerate(groups):
-                for mart in MARTS.values():
+            stamp = dict(run_id=result.run_id, policy_version=policy.version_id)
+            steps = [(m, eng, dates) for m in MARTS.values() if not m.reads_marts]
+            steps += [(m, local, dates) for m in MARTS.values() if m.reads_marts]
+            for n, (mart, on, days) in enumerate(steps):
+                for group in [days[i:i + dates_per_pass] for i in range(0, len(days), dates_per_pass)]:
                     if progress:
-                        progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(groups))
-                    on = local if mart.reads_marts else eng
-                    expr = mart.build(on, group, policy)
-                    stamp = dict(run_id=result.run_id, engine=on.name,
-                                 policy_version=policy.version_id)
+                        progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(steps))
+                    expr = mart.build(on, group, policy, stored=stored_dates(con, "loan_snapshot"))
                     if on is local:
-                        written = save_mart(con, mart.name, local.sql(expr), group, **stamp)
+                        written = save_mart(con, mart.name, local.sql(expr), group, engine=on.name,
+                                            **stamp)
                     else:
-                        written = save_arrow(con, mart.name, on.to_arrow(expr), group, **stamp)
+                        written = save_arrow(con, mart.name, on.to_arrow(expr), group, engine=on.name,
+                                             **stamp)
                     result.rows[mart.name] = result.rows.get(mart.name, 0) + written
             if progress:
-                progress("done", len(groups), len(groups))
+                progress("done", len(steps), len(steps))
             return result
     finally:
         if outside is not None:
