@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapshots
 from loanwatch.analytics.migration import bucket_migration, previous_month_ends, roll_rates
 from loanwatch.analytics.portfolio import overdue_rates
+from loanwatch.analytics.vintage import vintage
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 from loanwatch.policy.vocabulary import DayCount
@@ -84,6 +85,13 @@ def _roll_rates(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Polic
     return roll_rates(migration, [b.name for b in policy.buckets])
 
 
+def _vintage(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+             stored: Sequence[dt.date] = ()) -> ir.Table:
+    snapshot = engine.table("loan_snapshot")
+    m = overdue_from_dpd(policy)
+    return vintage(snapshot.filter(snapshot.as_of.isin(list(dates))), m["m1"], m["m3"])
+
+
 # in the order a run computes them
 MARTS: dict[str, Mart] = {
     m.name: m for m in (
@@ -96,6 +104,9 @@ MARTS: dict[str, Mart] = {
              "迁徙矩阵 loans and balance by bucket a month before and state now", reads_marts=True),
         Mart("roll_rates", ("from_bucket",), _roll_rates,
              "滚动率 roll rate to the next bucket and cure rate back to M0, month on month",
+             reads_marts=True),
+        Mart("vintage", ("cohort",), _vintage,
+             "账龄分析 each disbursement month's M1+/M3+ and write-off rates at its months on book",
              reads_marts=True),
     )
 }
