@@ -55,7 +55,7 @@ def roll_rates(migration: ir.Table, buckets: Sequence[str]) -> ir.Table:
                  cured=ibis.ifelse((m.to_state == buckets[0]) & (m.from_bucket != buckets[0]),
                                    m.balance_now, zero()))
     t = m.group_by("as_of", "from_bucket").aggregate(
-        loans_before=m.loans.sum(), balance_before=money(m.balance_before.sum()),
+        loans_before=m.loans.sum().cast("int64"), balance_before=money(m.balance_before.sum()),
         rolled_forward=money(m.forward.sum()), cured=money(m.cured.sum()))
     before = t.balance_before.cast("float64").nullif(0)
     return t.mutate(roll_rate=t.rolled_forward.cast("float64") / before,
