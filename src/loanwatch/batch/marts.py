@@ -81,7 +81,8 @@ def _migration(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy
 
 def _roll_rates(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
                 stored: Sequence[dt.date] = ()) -> ir.Table:
-    migration = bucket_migration(*_with_month_before(engine, dates, policy, stored))
+    migration = engine.table("migration")  # stored just before, in the same run
+    migration = migration.filter(migration.as_of.isin(list(dates)))
     return roll_rates(migration, [b.name for b in policy.buckets])
 
 
