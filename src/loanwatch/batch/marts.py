@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import ibis.expr.types as ir
 
+from loanwatch.analytics.concentration import top_borrowers
 from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapshots
 from loanwatch.analytics.migration import bucket_migration, previous_month_ends, roll_rates
 from loanwatch.analytics.portfolio import overdue_rates
@@ -93,6 +94,12 @@ def _vintage(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
     return vintage(snapshot.filter(snapshot.as_of.isin(list(dates))), m["m1"], m["m3"])
 
 
+def _concentration(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                   stored: Sequence[dt.date] = ()) -> ir.Table:
+    snapshot = engine.table("loan_snapshot")
+    return top_borrowers(snapshot.filter(snapshot.as_of.isin(list(dates))))
+
+
 # in the order a run computes them
 MARTS: dict[str, Mart] = {
     m.name: m for m in (
@@ -109,5 +116,7 @@ MARTS: dict[str, Mart] = {
         Mart("vintage", ("cohort",), _vintage,
              "账龄分析 each disbursement month's M1+/M3+ and write-off rates at its months on book",
              reads_marts=True),
+        Mart("concentration", ("rank",), _concentration,
+             "集中度 the ten largest borrowers' exposure and share of the book", reads_marts=True),
     )
 }
