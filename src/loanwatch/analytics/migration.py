@@ -15,15 +15,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from loanwatch.analytics.expr import money, zero
+from loanwatch.domain.calendar import previous_month_end
 
 
 def previous_month_ends(dates: Sequence[dt.date]) -> dict[dt.date, dt.date]:
-    """Each date's previous month end.
-
-    >>> previous_month_ends([dt.date(2024, 3, 31), dt.date(2024, 3, 15)])[dt.date(2024, 3, 15)]
-    datetime.date(2024, 2, 29)
-    """
-    return {d: d.replace(day=1) - dt.timedelta(days=1) for d in dates}
+    """Each date's previous month end."""
+    return {d: previous_month_end(d) for d in dates}
 
 
 def bucket_migration(snapshot: ir.Table, previous: Mapping[dt.date, dt.date]) -> ir.Table:

@@ -47,10 +47,12 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
             steps = [(m, eng, dates) for m in MARTS.values() if not m.reads_marts]
             steps += [(m, local, dates) for m in MARTS.values() if m.reads_marts]
             for n, (mart, on, days) in enumerate(steps):
+                # what the marts read from the store is there once the per-loan marts are done
+                stored = stored_dates(con, "loan_snapshot") if mart.reads_marts else []
                 for group in [days[i:i + dates_per_pass] for i in range(0, len(days), dates_per_pass)]:
                     if progress:
                         progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(steps))
-                    expr = mart.build(on, group, policy, stored=stored_dates(con, "loan_snapshot"))
+                    expr = mart.build(on, group, policy, stored=stored)
                     if on is local:
                         written = save_mart(con, mart.name, local.sql(expr), group, engine=on.name,
                                             **stamp)

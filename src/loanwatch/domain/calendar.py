@@ -16,6 +16,15 @@ def month_end(d: dt.date) -> dt.date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 
 
+def previous_month_end(d: dt.date) -> dt.date:
+    """The last day of the month before ``d``'s.
+
+    >>> previous_month_end(dt.date(2024, 3, 15))
+    datetime.date(2024, 2, 29)
+    """
+    return d.replace(day=1) - dt.timedelta(days=1)
+
+
 def as_of_dates(start: dt.date, end: dt.date, every: Every) -> list[dt.date]:
     """The dates from ``start`` to ``end`` inclusive, by ``every``.
 
