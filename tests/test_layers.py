@@ -20,8 +20,11 @@ ALLOWED: dict[str, set[str]] = {
     "workspace": {"domain", "security", "engines", "ingest", "policy"},
     # the simulator writes contract files; it must not lean on the importer it feeds
     "simulate": {"domain"},
-    "batch": {"domain", "analytics", "engines", "policy", "workspace"},
-    "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch"},
+    # classification rules are analytics too (tables in, table out) plus the policy vocabulary
+    "classify": {"domain", "analytics", "policy"},
+    "batch": {"domain", "analytics", "classify", "engines", "policy", "workspace"},
+    "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
+            "classify"},
 }
 
 

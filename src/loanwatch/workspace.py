@@ -17,7 +17,7 @@ from loanwatch.security.pii import PiiCipher, write_key_file
 WORKSPACE_ENV = "LOANWATCH_WORKSPACE"
 MEMORY_ENV = "LOANWATCH_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"  # DuckDB spills to WS/tmp beyond it; raise it on a big server
-SCHEMA_VERSION = "4"  # bump when the stored layout changes
+SCHEMA_VERSION = "5"  # bump when the stored layout changes
 
 
 class WorkspaceError(Exception):

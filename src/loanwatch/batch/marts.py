@@ -13,11 +13,17 @@ from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapsh
 from loanwatch.analytics.migration import bucket_migration, previous_month_ends, roll_rates
 from loanwatch.analytics.portfolio import overdue_rates
 from loanwatch.analytics.vintage import vintage
+from loanwatch.batch import classification_marts as cm
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
-from loanwatch.policy.vocabulary import DayCount
+from loanwatch.policy.vocabulary import DayCount, FiveClass
 
 DAY_COUNT_DAYS = {DayCount.ACT_360: 360, DayCount.ACT_365: 365}
+Stored = Callable[[str], Sequence[dt.date]]
+
+
+def no_dates(mart: str) -> list[dt.date]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -26,12 +32,14 @@ class Mart:
 
     name: str
     key: tuple[str, ...]
-    # (engine, dates, policy, stored=dates of loan_snapshot already stored) -> rows
+    # (engine, dates, policy, stored=StoredDates: mart -> dates already stored) -> rows
     build: Callable[..., ir.Table]
     description: str
     # built from marts stored earlier in the same run (always on the workspace's DuckDB:
     # the heavy per-loan work is done, what is left is a small aggregation)
     reads_marts: bool = False
+    # each date reads what the run stored for the date before (path-dependent results)
+    one_date_at_a_time: bool = False
 
 
 def snapshot_rules(policy: Policy) -> SnapshotRules:
@@ -44,9 +52,12 @@ def snapshot_rules(policy: Policy) -> SnapshotRules:
 
 
 def _loan_snapshot(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-                   stored: Sequence[dt.date] = ()) -> ir.Table:
+                   stored: Stored = no_dates) -> ir.Table:
     return loan_snapshots(engine.table("loans"), engine.table("installments"),
                           engine.table("repayments"), dates, snapshot_rules(policy))
+
+
+NON_PERFORMING = tuple(c.value for c in FiveClass if c.rank >= FiveClass.SUBSTANDARD.rank)
 
 
 def overdue_from_dpd(policy: Policy) -> dict[str, int]:
@@ -55,47 +66,50 @@ def overdue_from_dpd(policy: Policy) -> dict[str, int]:
 
 
 def _portfolio_metrics(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-                       stored: Sequence[dt.date] = ()) -> ir.Table:
+                       stored: Stored = no_dates) -> ir.Table:
     snapshot = engine.table("loan_snapshot")
     snapshot = snapshot.filter(snapshot.as_of.isin(list(dates)))
-    return overdue_rates(snapshot, engine.table("customers"), overdue_from_dpd(policy))
+    classes = engine.table("classification")  # stored just before, in the same run
+    classes = classes.filter(classes.as_of.isin(list(dates)))
+    return overdue_rates(snapshot, engine.table("customers"), overdue_from_dpd(policy),
+                         classes, NON_PERFORMING)
 
 
 def _with_month_before(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-                       stored: Sequence[dt.date]) -> tuple[ir.Table, dict]:
+                       stored: Stored) -> tuple[ir.Table, dict]:
     """Snapshots of ``dates`` and of the month end before each; one not stored yet (the first
     date of a new workspace, say) is computed for the occasion, not stored."""
     previous = previous_month_ends(dates)
     cols = ("loan_id", "as_of", "status", "bucket", "outstanding_principal")
     snapshot = engine.table("loan_snapshot")
     snapshot = snapshot.filter(snapshot.as_of.isin([*dates, *previous.values()])).select(*cols)
-    missing = sorted(set(previous.values()) - set(stored) - set(dates))
+    missing = sorted(set(previous.values()) - set(stored("loan_snapshot")) - set(dates))
     if missing:
         snapshot = snapshot.union(_loan_snapshot(engine, missing, policy).select(*cols))
     return snapshot, previous
 
 
 def _migration(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-               stored: Sequence[dt.date] = ()) -> ir.Table:
+               stored: Stored = no_dates) -> ir.Table:
     return bucket_migration(*_with_month_before(engine, dates, policy, stored))
 
 
 def _roll_rates(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-                stored: Sequence[dt.date] = ()) -> ir.Table:
+                stored: Stored = no_dates) -> ir.Table:
     migration = engine.table("migration")  # stored just before, in the same run
     migration = migration.filter(migration.as_of.isin(list(dates)))
     return roll_rates(migration, [b.name for b in policy.buckets])
 
 
 def _vintage(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-             stored: Sequence[dt.date] = ()) -> ir.Table:
+             stored: Stored = no_dates) -> ir.Table:
     snapshot = engine.table("loan_snapshot")
     m = overdue_from_dpd(policy)
     return vintage(snapshot.filter(snapshot.as_of.isin(list(dates))), m["m1"], m["m3"])
 
 
 def _concentration(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
-                   stored: Sequence[dt.date] = ()) -> ir.Table:
+                   stored: Stored = no_dates) -> ir.Table:
     snapshot = engine.table("loan_snapshot")
     return top_borrowers(snapshot.filter(snapshot.as_of.isin(list(dates))))
 
@@ -105,6 +119,18 @@ MARTS: dict[str, Mart] = {
     m.name: m for m in (
         Mart("loan_snapshot", ("loan_id",), _loan_snapshot,
              "借据快照 balances, allocation, DPD and bucket of every loan as of a date"),
+        Mart("ratings", ("customer_id",), cm.ratings,
+             "内部评级 each borrower's score card points, grade (1 best) and 12-month PD",
+             reads_marts=True, one_date_at_a_time=True),
+        Mart("classification", ("loan_id",), cm.classification,
+             "五级分类 class, ladder grade and reasons of every loan on the book; IFRS 9 stage "
+             "and ECL", reads_marts=True, one_date_at_a_time=True),
+        Mart("class_migration", ("from_class", "to_state"), cm.class_migration_mart,
+             "五级分类迁徙 loans and balance by class a month before and state now",
+             reads_marts=True, one_date_at_a_time=True),
+        Mart("class_events", ("loan_id",), cm.class_events,
+             "CLASS-DOWNGRADE loans whose class worsened since the run before",
+             reads_marts=True, one_date_at_a_time=True),
         Mart("portfolio_metrics", ("dimension", "segment"), _portfolio_metrics,
              "组合指标 overdue rates M1+…M4+ by count and balance, whole book and by segment",
              reads_marts=True),

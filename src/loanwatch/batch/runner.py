@@ -11,7 +11,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import duckdb
+
 from loanwatch.batch.marts import MARTS
+from loanwatch.batch.overrides_store import ensure_override_tables
 from loanwatch.batch.store import new_run_id, save_arrow, save_mart, stored_dates
 from loanwatch.engines.base import AnalyticsEngine, open_engine
 from loanwatch.engines.ibis_duckdb import DuckDBEngine
@@ -22,6 +25,16 @@ DATES_PER_PASS = 2  # measured at 1M loans: wider passes cost more per date (ben
 INPUT_TABLES = ("loans", "installments", "repayments")
 
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class StoredDates:
+    """``stored(mart)``: the dates of ``mart`` in the store, read when asked."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def __call__(self, mart: str) -> list[dt.date]:
+        return stored_dates(self.con, mart)
 
 
 @dataclass
@@ -40,6 +53,7 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
     outside = open_engine(engine, ws.database, tables=INPUT_TABLES) if engine != "duckdb" else None
     try:
         with ws.connect() as con:
+            ensure_override_tables(con)  # the classification reads them, empty or not
             local = DuckDBEngine.open(con=con)
             eng: AnalyticsEngine = outside or local
             result = RunResult(new_run_id(con), eng.name, policy.version_id, dates=dates)
@@ -47,12 +61,12 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
             steps = [(m, eng, dates) for m in MARTS.values() if not m.reads_marts]
             steps += [(m, local, dates) for m in MARTS.values() if m.reads_marts]
             for n, (mart, on, days) in enumerate(steps):
-                # what the marts read from the store is there once the per-loan marts are done
-                stored = stored_dates(con, "loan_snapshot") if mart.reads_marts else []
-                for group in [days[i:i + dates_per_pass] for i in range(0, len(days), dates_per_pass)]:
+                width = 1 if mart.one_date_at_a_time else dates_per_pass
+                for group in [days[i:i + width] for i in range(0, len(days), width)]:
                     if progress:
                         progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(steps))
-                    expr = mart.build(on, group, policy, stored=stored)
+                    # what was stored before, this run's earlier groups and marts included
+                    expr = mart.build(on, group, policy, stored=StoredDates(con))
                     if on is local:
                         written = save_mart(con, mart.name, local.sql(expr), group, engine=on.name,
                                             **stamp)

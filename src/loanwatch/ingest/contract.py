@@ -288,6 +288,9 @@ BUREAU_REPORTS = Table(
         _c("lenders_count", "count"), _c("loans_balance", "money"),
         _c("short_term_balance", "money"), _c("overdue_amount", "money"),
         _c("inquiries_3m", "count"), _c("new_loans_3m", "count"),
+        # LoanWatch addition: the part of overdue_amount more than 90 days overdue, for the
+        # non-retail classification floors (METRICS.md); optional
+        _c("overdue_90_amount", "money"),
     ),
     key=("customer_id", "reported_on"), references=(Reference(("customer_id",), "customers"),),
     date_column="reported_on", important=("lenders_count", "loans_balance", "overdue_amount"),

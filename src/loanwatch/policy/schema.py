@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
+from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, StrictBool, model_validator
+from pydantic import AfterValidator, Field, PlainSerializer, StrictBool, model_validator
 
 from loanwatch.policy.signals import Signals
 from loanwatch.policy.vocabulary import (
@@ -25,6 +27,7 @@ from loanwatch.policy.vocabulary import (
     Severity,
     Share,
     StrictModel,
+    canonical_decimal,
     consistency_error,
 )
 
@@ -141,9 +144,18 @@ def _ordered_ladder(ladder: tuple[LadderGrade, ...]) -> tuple[LadderGrade, ...]:
     return ladder
 
 
+class CreditImpaired(StrictModel):
+    """Registry events (kinds of registry_events) that make a debtor credit-impaired for
+    ``within_months`` months: its loans are at least 次级 (and IFRS 9 stage 3)."""
+
+    registry_kinds: tuple[Annotated[str, Field(min_length=1)], ...]
+    within_months: Count
+
+
 class ClassificationPolicy(StrictModel):
     dpd_above: DpdFloors
     technical_overdue_max_days: Count
+    credit_impaired: CreditImpaired
     non_retail: NonRetailFloors
     restructuring_observation: Duration
     upgrade: Duration
@@ -175,6 +187,123 @@ class Ifrs9Policy(StrictModel):
                 f"must be better than stage3_from_class ({self.stage3_from_class.value})",
                 "sicr", "from_class")
         return self
+
+
+class RatingIndicator(StrEnum):
+    """What a rating factor measures of a borrower at the as-of date: its loans here
+    (``max_dpd``, ``late_12m``), its latest bureau report (``inquiries_3m`` …
+    ``new_loans_3m``) or the registry (``adverse_registry_12m``)."""
+
+    MAX_DPD = "max_dpd"
+    LATE_12M = "late_12m"
+    INQUIRIES_3M = "inquiries_3m"
+    LENDERS_COUNT = "lenders_count"
+    BUREAU_OVERDUE_AMOUNT = "bureau_overdue_amount"
+    NEW_LOANS_3M = "new_loans_3m"
+    ADVERSE_REGISTRY_12M = "adverse_registry_12m"
+
+
+#: A 12-month probability of default or a loss given default, stored as DECIMAL(9,6).
+Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6),
+                        PlainSerializer(canonical_decimal, return_type=str, when_used="json")]
+#: A rating score, 0-100.
+Score = Annotated[int, Field(strict=True, ge=0, le=100)]
+FactorId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
+
+
+class RatingBand(StrictModel):
+    """From an indicator value of ``min`` on (days, a count or yuan), the factor costs
+    ``points``."""
+
+    min: Money
+    points: Count
+
+
+def _bands_rising(bands: tuple[RatingBand, ...]) -> tuple[RatingBand, ...]:
+    for i, (before, band) in enumerate(pairwise(bands), start=1):
+        if band.min <= before.min:
+            raise consistency_error(f"must be greater than the band before ({before.min})",
+                                    i, "min")
+        if band.points < before.points:
+            raise consistency_error(
+                f"must not be less than the band before ({before.points}): a worse value "
+                "never costs fewer points", i, "points")
+    return bands
+
+
+class RatingFactor(StrictModel):
+    """One line of the scorecard: the points an indicator costs, by ``bands`` (the highest
+    band reached) or ``points_each`` (per unit), at most ``cap``."""
+
+    id: FactorId
+    indicator: RatingIndicator
+    bands: Annotated[tuple[RatingBand, ...], AfterValidator(_bands_rising)] = ()
+    points_each: Count | None = None
+    cap: Count | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_score(self) -> RatingFactor:
+        if bool(self.bands) == (self.points_each is not None):
+            raise consistency_error("give either bands or points_each, not both or neither",
+                                    "bands")
+        return self
+
+
+class RatingPolicy(StrictModel):
+    """Borrower internal rating (内部评级): score = 100 - the points the factors cost; grade
+    ``g`` (1 best) from score ``grade_min_scores[g-1]`` on, the worst grade below the last;
+    ``grade_pds`` is the 12-month PD of each grade."""
+
+    factors: Annotated[tuple[RatingFactor, ...], Field(min_length=1)]
+    adverse_registry_kinds: tuple[Annotated[str, Field(min_length=1)], ...]
+    grade_min_scores: Annotated[tuple[Score, ...], Field(min_length=1)]
+    grade_pds: tuple[Probability, ...]
+
+    @model_validator(mode="after")
+    def _fits_together(self) -> RatingPolicy:
+        for i, factor in enumerate(self.factors):
+            if factor.id in {f.id for f in self.factors[:i]}:
+                raise consistency_error(f"duplicate factor id {factor.id!r}", "factors", i, "id")
+        for i, (before, score) in enumerate(pairwise(self.grade_min_scores), start=1):
+            if score >= before:
+                raise consistency_error(f"must be less than the one before ({before}): "
+                                        "grades go from best to worst", "grade_min_scores", i)
+        if len(self.grade_pds) != len(self.grade_min_scores) + 1:
+            raise consistency_error(
+                f"must list {len(self.grade_min_scores) + 1} PDs, one per grade "
+                f"(grade_min_scores + 1), not {len(self.grade_pds)}", "grade_pds")
+        for i, (before, pd) in enumerate(pairwise(self.grade_pds), start=1):
+            if pd <= before:
+                raise consistency_error(f"must be greater than the PD of the grade before "
+                                        f"({before}): a worse grade defaults more",
+                                        "grade_pds", i)
+        return self
+
+
+class LgdBySecurity(StrictModel):
+    """Loss given default by the loan's strongest security in force."""
+
+    unsecured: Probability
+    guarantee: Probability
+    mortgage: Probability
+    pledge: Probability
+
+    @model_validator(mode="after")
+    def _stronger_loses_less(self) -> LgdBySecurity:
+        for before, name in pairwise(("unsecured", "guarantee", "mortgage", "pledge")):
+            if getattr(self, name) > getattr(self, before):
+                raise consistency_error(
+                    f"must not exceed {before} ({getattr(self, before)}): a stronger "
+                    "security does not lose more", name)
+        return self
+
+
+class EclPolicy(StrictModel):
+    """Expected credit loss (预期信用损失): LGDs; ``lgd_by_product`` replaces the unsecured LGD
+    of the products it names."""
+
+    lgd: LgdBySecurity
+    lgd_by_product: dict[Annotated[str, Field(min_length=1)], Probability] = {}
 
 
 class Escalation(StrictModel):
@@ -235,6 +364,8 @@ class Policy(StrictModel):
     penalty: PenaltyPolicy
     classification: ClassificationPolicy
     ifrs9: Ifrs9Policy
+    rating: RatingPolicy
+    ecl: EclPolicy
     signals: Signals
     combining: CombiningPolicy
     inspections: InspectionPolicy

@@ -1,0 +1,116 @@
+"""Builders of the classification marts: borrower ratings, the five-level classification
+with IFRS 9 stage and ECL, class migration and class-downgrade events.
+
+They read the stored loan snapshot of the date and, being path-dependent, what the run
+stored for the date before; so they run one date at a time on the workspace's DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from loanwatch.analytics.ecl import expected_credit_loss, loan_security
+from loanwatch.analytics.repayment_record import installment_cover, repayment_facts
+from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
+from loanwatch.classify.events import class_downgrades
+from loanwatch.classify.migration import class_migration
+from loanwatch.classify.rating import borrower_ratings, rating_rules
+from loanwatch.classify.staging import ecl_rules, ifrs9_stages, staging_rules
+from loanwatch.domain.calendar import previous_month_end
+from loanwatch.engines.base import AnalyticsEngine
+from loanwatch.policy import Policy
+
+Stored = Callable[[str], Sequence[dt.date]]
+# what a classification carries from one run to the next (classification.py)
+CARRIED = {"loan_id": pa.string(), "as_of": pa.date32(), "five_class": pa.string(),
+           "npl_since": pa.date32(), "class_before_restructuring": pa.string(),
+           "origination_grade": pa.int32(), "origination_pd": pa.decimal128(9, 6)}
+
+
+def _on(engine: AnalyticsEngine, mart: str, day: dt.date) -> ir.Table:
+    t = engine.table(mart)
+    return t.filter(t.as_of == day)
+
+
+def _before(stored: Stored, mart: str, day: dt.date) -> dt.date | None:
+    earlier = [d for d in stored(mart) if d < day]
+    return max(earlier) if earlier else None
+
+
+def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+            stored: Stored) -> ir.Table:
+    """Borrower ratings (内部评级) at the date, refreshed by every run (``rated_on``)."""
+    (day,) = dates
+    snapshot = _on(engine, "loan_snapshot", day)
+    cover = installment_cover(engine.table("installments"), engine.table("repayments"), day,
+                              policy.dpd.materiality_threshold)
+    facts = repayment_facts(cover, day)
+    loans = snapshot.left_join(facts, snapshot.loan_id == facts.loan_id).drop("loan_id_right")
+    loans = loans.mutate(late_12m=loans.late_12m.coalesce(0))
+    r = borrower_ratings(loans, engine.table("bureau_reports"), engine.table("registry_events"),
+                         day, rating_rules(policy))
+    return r.mutate(rated_on=r.as_of)
+
+
+def classification(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                   stored: Stored) -> ir.Table:
+    (day,) = dates
+    before = _before(stored, "classification", day)
+    previous = (_on(engine, "classification", before).select(*CARRIED) if before else
+                ibis.memtable(pa.table({k: pa.array([], t) for k, t in CARRIED.items()})))
+    x = ClassInputs(
+        snapshot=_on(engine, "loan_snapshot", day), loans=engine.table("loans"),
+        installments=engine.table("installments"), repayments=engine.table("repayments"),
+        customers=engine.table("customers"), bureau_reports=engine.table("bureau_reports"),
+        registry_events=engine.table("registry_events"), previous=previous,
+        overrides=engine.table("lw_class_overrides"), marks=engine.table("lw_technical_marks"),
+        ratings=_on(engine, "ratings", day))
+    t = loan_classification(x, day, class_rules(policy))
+    return _with_provision(engine, t, previous, _on(engine, "ratings", day), day, policy)
+
+
+def _with_provision(engine: AnalyticsEngine, t: ir.Table, previous: ir.Table, rated: ir.Table,
+                    day: dt.date, policy: Policy) -> ir.Table:
+    """IFRS 9 stage and ECL: PD from the rating, origination carried from the first run."""
+    r = rated.select(r_customer_id=rated.customer_id, pd_12m=rated.pd_12m)
+    t = t.left_join(r, t.customer_id == r.r_customer_id).drop("r_customer_id")
+    p = previous.select(p_loan_id=previous.loan_id, p_grade=previous.origination_grade,
+                        p_pd=previous.origination_pd)
+    t = t.left_join(p, t.loan_id == p.p_loan_id).drop("p_loan_id")
+    t = t.mutate(origination_grade=t.p_grade.coalesce(t.rating_grade),
+                 origination_pd=t.p_pd.coalesce(t.pd_12m)).drop("p_grade", "p_pd")
+    # staging reads the rating grade as ``grade``; the ladder grade keeps its name
+    t = t.rename(ladder_grade="grade")
+    t = t.mutate(grade=t.rating_grade)
+    staged = ifrs9_stages(t, staging_rules(policy))
+    staged = staged.drop("grade").rename(grade="ladder_grade")
+    sec = loan_security(engine.table("guarantees"), engine.table("collaterals"), day)
+    s = sec.select(s_loan_id=sec.loan_id, security=sec.security)
+    staged = staged.left_join(s, staged.loan_id == s.s_loan_id).drop("s_loan_id")
+    return expected_credit_loss(staged, ecl_rules(policy))
+
+
+def class_migration_mart(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                         stored: Stored) -> ir.Table:
+    """Loans and balances by class at the month end before and state now (a month end not
+    classified has no rows)."""
+    (day,) = dates
+    before = previous_month_end(day)
+    now = _on(engine, "classification", day)
+    if before not in stored("classification"):
+        return class_migration(now.limit(0), now, day)
+    return class_migration(_on(engine, "classification", before), now, day)
+
+
+def class_events(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                 stored: Stored) -> ir.Table:
+    """CLASS-DOWNGRADE events: loans whose class worsened since the run before."""
+    (day,) = dates
+    now = _on(engine, "classification", day)
+    before = _before(stored, "classification", day)
+    return class_downgrades(_on(engine, "classification", before) if before else now.limit(0),
+                            now)
