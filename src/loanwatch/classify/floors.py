@@ -111,12 +111,11 @@ def debtor_shares(loans: ir.Table, bureau: ir.Table, rules: FloorRules) -> ir.Ta
     (``rank``), and ``bureau_90_share``: its debt more than 90 days overdue here and at other
     banks over its debt here and there (``bureau``: latest report, ``loans_balance`` and
     ``overdue_90_amount``); ``npl_elsewhere`` when any of that debt elsewhere is 90+."""
-    l = loans
-    out = l.outstanding_principal
-    here = l.group_by("customer_id").aggregate(
+    out = loans.outstanding_principal
+    here = loans.group_by("customer_id").aggregate(
         outstanding=money(out.sum()),
-        npl=money(out.sum(where=l.rank >= SUBSTANDARD).coalesce(zero())),
-        over_90=money(out.sum(where=l.dpd > rules.dpd_substandard).coalesce(zero())))
+        npl=money(out.sum(where=loans.rank >= SUBSTANDARD).coalesce(zero())),
+        over_90=money(out.sum(where=loans.dpd > rules.dpd_substandard).coalesce(zero())))
     b = bureau.select(b_customer_id=bureau.customer_id, b_balance=bureau.loans_balance,
                       b_90=bureau.overdue_90_amount)
     t = here.left_join(b, here.customer_id == b.b_customer_id)
