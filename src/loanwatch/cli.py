@@ -27,7 +27,7 @@ from rich.text import Text
 
 from loanwatch import policy as policy_mod
 from loanwatch.batch.export import ExportError, export_mart
-from loanwatch.batch.marts import MARTS
+from loanwatch.batch.marts import MARTS, with_needs
 from loanwatch.batch.overrides_store import (
     ensure_override_tables,
     load_overrides,
@@ -239,6 +239,8 @@ def run(
     every: Annotated[Every, typer.Option("--every", help="Dates of a history.")] = Every.MONTH_END,
     engine: Annotated[str, typer.Option("--engine", help=f"Analytics engine: {' or '.join(ENGINES)}.")
                       ] = "duckdb",
+    mart: Annotated[list[str] | None, typer.Option(
+        "--mart", help="Only this mart and the marts it reads (repeatable; default: all).")] = None,
 ) -> None:
     """Compute and store the marts as of a date or for a history of dates (批量计算).
 
@@ -246,6 +248,10 @@ def run(
     dates = _run_dates(as_of, start, end, every)
     if engine not in ENGINES:
         raise _fail(f"--engine must be one of {', '.join(ENGINES)}")
+    try:
+        with_needs(mart or [])
+    except ValueError as e:
+        raise _fail(str(e)) from None
     ws = _open(workspace)
     pol = _policy(ws)
     with _errors(), _progress() as progress:
@@ -254,7 +260,7 @@ def run(
         def step(what: str, done: int, total: int) -> None:
             progress.update(task, description=what, completed=done, total=total)
 
-        result = run_marts(ws, dates, pol, engine=engine, progress=step)
+        result = run_marts(ws, dates, pol, engine=engine, progress=step, marts=mart or None)
     span = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]} … {dates[-1]} ({len(dates)} dates)"
     out.print(f"run {result.run_id} as of {span}, engine {result.engine}, policy "
               f"{result.policy_version}", highlight=False)

@@ -65,3 +65,21 @@ def test_a_shortfall_within_the_materiality_threshold_is_covered(paid, late):
     loan = monthly("L", "2025-12-31", DUES).pay("2026-01-31", paid)
     rows, _, _ = cover(loan, "2026-02-10", materiality="0.01")
     assert rows[0][2] is late
+
+
+@pytest.mark.parametrize("since", ["2026-01-31", "2026-02-15", "2026-03-10"])
+def test_a_record_since_a_date_agrees_with_the_whole_record_after_it(since):
+    # paid ahead (#2 partly before 02-15), late (#2 on 03-10) and a payment on `since` itself
+    loan = monthly("L", "2025-12-31", DUES + [("2026-04-30", 100, 5)]).pay("2026-01-31", 150) \
+        .pay("2026-02-15", 10).pay("2026-03-10", 50).pay("2026-04-30", 105)
+    con = duckdb.connect()
+    load(con, [loan])
+    b = ibis.duckdb.from_connection(con)
+    i, r = b.table("installments"), b.table("repayments")
+    whole = b.to_pyarrow(installment_cover(i, r, D("2026-04-30")).order_by("seq")).to_pylist()
+    part = b.to_pyarrow(installment_cover(i, r, D("2026-04-30"), since=D(since),
+                                          loans=b.table("loans")).order_by("seq")).to_pylist()
+    assert part == [row for row in whole if row["due_on"] > D(since)]
+    covered = {row["due_on"]: row["covered_on"] for row in whole}
+    assert covered[D("2026-02-28")] == D("2026-03-10")  # 150 + 10 + 50 = 210
+    con.close()

@@ -46,13 +46,15 @@ def test_run_a_history_of_month_ends(example_ws):
 
 
 def test_a_history_is_of_month_ends_by_default(example_ws):
-    result = run_cli(example_ws, "--from", "2024-05-01", "--to", "2024-06-30")
+    result = run_cli(example_ws, "--from", "2024-05-01", "--to", "2024-06-30", "--mart",
+                     "loan_snapshot")
     assert result.exit_code == 0, result.output
     assert dates_stored(example_ws) == {"2024-05-31": 3, "2024-06-30": 3}
 
 
 def test_run_a_history_of_days(example_ws):
-    result = run_cli(example_ws, "--from", "2024-06-08", "--to", "2024-06-12", "--every", "day")
+    result = run_cli(example_ws, "--from", "2024-06-08", "--to", "2024-06-12", "--every", "day",
+                     "--mart", "loan_snapshot")
     assert result.exit_code == 0, result.output
     assert dates_stored(example_ws) == {f"2024-06-{d:02}": 3 for d in range(8, 13)}
     assert "loan_snapshot: 15 rows" in result.output
@@ -60,6 +62,14 @@ def test_run_a_history_of_days(example_ws):
     # due on 06-10 and unpaid: not overdue on its due date, one day past due the day after
     assert [(str(r["as_of"]), r["dpd"]) for r in l003] == [
         ("2024-06-08", 0), ("2024-06-09", 0), ("2024-06-10", 0), ("2024-06-11", 1), ("2024-06-12", 2)]
+
+
+def test_a_run_of_one_mart_computes_it_and_the_marts_it_reads_only(example_ws):
+    result = run_cli(example_ws, "--as-of", "2024-06-30", "--mart", "classification")
+    assert result.exit_code == 0, result.output
+    marts = [line.split(":")[0].strip() for line in result.output.splitlines()
+             if line.startswith("  ")]
+    assert marts == ["loan_snapshot", "ratings", "classification"]
 
 
 def test_a_run_with_the_same_date_again_replaces_it(example_ws):
@@ -81,8 +91,9 @@ def test_a_run_with_the_same_date_again_replaces_it(example_ws):
     (["--as-of", "2024-06-30", "--engine", "nope"], "--engine must be one of duckdb, spark"),
     (["--as-of", "2024-02-30"], "'2024-02-30' is not a date"),
     (["--from", "2024-01-01", "--to", "2024-06-30", "--every", "week"], "'week' is not one of"),
+    (["--as-of", "2024-06-30", "--mart", "classifcation"], "no mart classifcation (marts: loan_snapshot"),
 ], ids=["as-of and history", "as-of and to", "from without to", "to without from", "to before from",
-        "unknown engine", "not a date", "unknown every"])
+        "unknown engine", "not a date", "unknown every", "unknown mart"])
 def test_bad_option_combinations_are_usage_errors_that_store_nothing(example_ws, args, says):
     result = run_cli(example_ws, *args)
     assert result.exit_code == 2

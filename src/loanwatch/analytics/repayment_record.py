@@ -8,7 +8,11 @@ the running total of repayments, no loop. Money received by D never changes late
 date an installment was covered at D is the same at every later date.
 
 An installment is *late* when it was covered after its due date, or is still not covered
-after it (on its due date it is not late yet, as for DPD)."""
+after it (on its due date it is not late yet, as for DPD).
+
+The running total is a sort of the repayments; over a whole book it is the cost of this
+module, so a caller may limit the record to the installments due after a date (``since``:
+the money received by then is one opening amount per loan) or to some loans (``loans``)."""
 
 from __future__ import annotations
 
@@ -22,24 +26,49 @@ from loanwatch.analytics.expr import MONEY, day, in_force, money
 
 
 def installment_cover(installments: ir.Table, repayments: ir.Table, as_of: dt.date,
-                      materiality: Decimal = Decimal("0.00")) -> ir.Table:
-    """Installments of the schedule in force at ``as_of`` due by then: ``loan_id, seq,
-    due_on, covered_on`` (NULL if not covered by ``as_of``) and ``late``."""
+                      materiality: Decimal = Decimal("0.00"), *, since: dt.date | None = None,
+                      loans: ir.Table | None = None) -> ir.Table:
+    """Installments of the schedule in force at ``as_of`` due by then (and after ``since``;
+    of ``loans``, a table with ``loan_id``, when given): ``loan_id, seq, due_on,
+    covered_on`` (NULL if not covered by ``as_of``; ``since`` if covered by then) and
+    ``late``."""
     d = day(as_of)
     i = installments.filter(in_force(installments, d), installments.due_on <= d)
+    r = repayments.filter(in_force(repayments, d), repayments.paid_on <= d)
+    if loans is not None:
+        # Ibis cannot as-of join a semi-join on the left: an inner join on distinct ids
+        a = loans.select(a_loan_id=loans.loan_id).distinct()
+        i = i.join(a, i.loan_id == a.a_loan_id).drop("a_loan_id")
+        r = r.semi_join(loans, "loan_id")
+    if since is not None:
+        i = i.filter(i.due_on > day(since))
     due = money(i.principal_due + i.interest_due + i.fee_due)
     i = i.select("loan_id", "seq", "due_on", need=money(i.cum_due_before + due
                                                          - ibis.literal(materiality, type=MONEY)))
-    r = repayments.filter(in_force(repayments, d), repayments.paid_on <= d)
-    r = r.group_by("loan_id", "paid_on").aggregate(amount=money(r.amount.sum()))
-    w = ibis.window(group_by=r.loan_id, order_by=r.paid_on, rows=(None, 0))
-    r = r.select(r_loan_id=r.loan_id, paid_on=r.paid_on, received=money(r.amount.sum().over(w)))
-    j = i.asof_join(r, on=i.need <= r.received, predicates=[i.loan_id == r.r_loan_id])
+    j = i.asof_join(received := _received(r, since), on=i.need <= received.received,
+                    predicates=[i.loan_id == received.r_loan_id])
     # an installment asking for nothing (beyond the threshold) is covered when it falls due
     covered = ibis.ifelse(j.need <= 0, j.due_on, j.paid_on)
     j = j.select("loan_id", "seq", "due_on", covered_on=covered)
     late = ibis.ifelse(j.covered_on.isnull(), j.due_on < d, j.covered_on > j.due_on)
     return j.mutate(late=late)
+
+
+def _received(r: ir.Table, since: dt.date | None) -> ir.Table:
+    """Per loan and day money came in: the money received in all by the end of that day.
+    With ``since``, what came in by then is one row dated ``since``."""
+    if since is not None:
+        s = day(since)
+        opening = r.filter(r.paid_on <= s).mutate(paid_on=s)
+        r = opening.union(r.filter(r.paid_on > s))
+    r = r.group_by("loan_id", "paid_on").aggregate(amount=money(r.amount.sum()))
+    w = ibis.window(group_by=r.loan_id, order_by=r.paid_on, rows=(None, 0))
+    return r.select(r_loan_id=r.loan_id, paid_on=r.paid_on, received=money(r.amount.sum().over(w)))
+
+
+def late_counts(cover: ir.Table) -> ir.Table:
+    """Per loan: ``late`` installments of ``cover`` (e.g. those due in the last 12 months)."""
+    return cover.group_by("loan_id").aggregate(late=cover.late.cast("int32").sum().cast("int32"))
 
 
 def repayment_facts(cover: ir.Table, as_of: dt.date, window_months: int = 12) -> ir.Table:

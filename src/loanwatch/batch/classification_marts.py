@@ -14,13 +14,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from loanwatch.analytics.ecl import expected_credit_loss, loan_security
-from loanwatch.analytics.repayment_record import installment_cover, repayment_facts
+from loanwatch.analytics.repayment_record import installment_cover, late_counts
 from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
 from loanwatch.classify.events import class_downgrades
 from loanwatch.classify.migration import class_migration
 from loanwatch.classify.rating import borrower_ratings, rating_rules
 from loanwatch.classify.staging import ecl_rules, ifrs9_stages, staging_rules
-from loanwatch.domain.calendar import previous_month_end
+from loanwatch.domain.calendar import months_before, previous_month_end
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 
@@ -46,11 +46,13 @@ def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
     """Borrower ratings (内部评级) at the date, refreshed by every run (``rated_on``)."""
     (day,) = dates
     snapshot = _on(engine, "loan_snapshot", day)
+    # the installments due in the last 12 months only: the repayment record of a whole book
+    # is a sort of its repayments, and the score card asks for no more
     cover = installment_cover(engine.table("installments"), engine.table("repayments"), day,
-                              policy.dpd.materiality_threshold)
-    facts = repayment_facts(cover, day)
-    loans = snapshot.left_join(facts, snapshot.loan_id == facts.loan_id).drop("loan_id_right")
-    loans = loans.mutate(late_12m=loans.late_12m.coalesce(0))
+                              policy.dpd.materiality_threshold, since=months_before(day, 12))
+    late = late_counts(cover)
+    loans = snapshot.left_join(late, snapshot.loan_id == late.loan_id).drop("loan_id_right")
+    loans = loans.mutate(late_12m=loans.late.coalesce(0))
     r = borrower_ratings(loans, engine.table("bureau_reports"), engine.table("registry_events"),
                          day, rating_rules(policy))
     return r.mutate(rated_on=r.as_of)

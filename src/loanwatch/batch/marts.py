@@ -40,6 +40,8 @@ class Mart:
     reads_marts: bool = False
     # each date reads what the run stored for the date before (path-dependent results)
     one_date_at_a_time: bool = False
+    # the marts it reads, computed before it when it is asked for alone
+    needs: tuple[str, ...] = ()
 
 
 def snapshot_rules(policy: Policy) -> SnapshotRules:
@@ -114,6 +116,20 @@ def _concentration(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Po
     return top_borrowers(snapshot.filter(snapshot.as_of.isin(list(dates))))
 
 
+def with_needs(names: Sequence[str]) -> list[str]:
+    """``names`` and every mart they read, in run order; unknown names are a ValueError."""
+    unknown = sorted(set(names) - set(MARTS))
+    if unknown:
+        raise ValueError(f"no mart {', '.join(unknown)} (marts: {', '.join(MARTS)})")
+    wanted, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(MARTS[name].needs)
+    return [m for m in MARTS if m in wanted]
+
+
 # in the order a run computes them
 MARTS: dict[str, Mart] = {
     m.name: m for m in (
@@ -121,28 +137,31 @@ MARTS: dict[str, Mart] = {
              "借据快照 balances, allocation, DPD and bucket of every loan as of a date"),
         Mart("ratings", ("customer_id",), cm.ratings,
              "内部评级 each borrower's score card points, grade (1 best) and 12-month PD",
-             reads_marts=True, one_date_at_a_time=True),
+             reads_marts=True, needs=("loan_snapshot",), one_date_at_a_time=True),
         Mart("classification", ("loan_id",), cm.classification,
              "五级分类 class, ladder grade and reasons of every loan on the book; IFRS 9 stage "
-             "and ECL", reads_marts=True, one_date_at_a_time=True),
+             "and ECL", reads_marts=True, needs=("loan_snapshot", "ratings"),
+             one_date_at_a_time=True),
         Mart("class_migration", ("from_class", "to_state"), cm.class_migration_mart,
              "五级分类迁徙 loans and balance by class a month before and state now",
-             reads_marts=True, one_date_at_a_time=True),
+             reads_marts=True, needs=("classification",), one_date_at_a_time=True),
         Mart("class_events", ("loan_id",), cm.class_events,
              "CLASS-DOWNGRADE loans whose class worsened since the run before",
-             reads_marts=True, one_date_at_a_time=True),
+             reads_marts=True, needs=("classification",), one_date_at_a_time=True),
         Mart("portfolio_metrics", ("dimension", "segment"), _portfolio_metrics,
              "组合指标 overdue rates M1+…M4+ by count and balance, whole book and by segment",
-             reads_marts=True),
+             reads_marts=True, needs=("loan_snapshot", "classification")),
         Mart("migration", ("from_bucket", "to_state"), _migration,
-             "迁徙矩阵 loans and balance by bucket a month before and state now", reads_marts=True),
+             "迁徙矩阵 loans and balance by bucket a month before and state now", reads_marts=True,
+             needs=("loan_snapshot",)),
         Mart("roll_rates", ("from_bucket",), _roll_rates,
              "滚动率 roll rate to the next bucket and cure rate back to M0, month on month",
-             reads_marts=True),
+             reads_marts=True, needs=("migration",)),
         Mart("vintage", ("cohort",), _vintage,
              "账龄分析 each disbursement month's M1+/M3+ and write-off rates at its months on book",
-             reads_marts=True),
+             reads_marts=True, needs=("loan_snapshot",)),
         Mart("concentration", ("rank",), _concentration,
-             "集中度 the ten largest borrowers' exposure and share of the book", reads_marts=True),
+             "集中度 the ten largest borrowers' exposure and share of the book", reads_marts=True,
+             needs=("loan_snapshot",)),
     )
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from loanwatch.batch.marts import MARTS
+from loanwatch.batch.marts import MARTS, with_needs
 from loanwatch.batch.overrides_store import ensure_override_tables
 from loanwatch.batch.store import new_run_id, save_arrow, save_mart, stored_dates
 from loanwatch.engines.base import AnalyticsEngine, open_engine
@@ -47,8 +47,11 @@ class RunResult:
 
 
 def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine: str = "duckdb",
-              dates_per_pass: int = DATES_PER_PASS, progress: Progress | None = None) -> RunResult:
+              dates_per_pass: int = DATES_PER_PASS, progress: Progress | None = None,
+              marts: Sequence[str] | None = None) -> RunResult:
+    """Compute and store ``marts`` (default all, and always what they read) for ``dates``."""
     dates = sorted(set(dates))
+    chosen = [MARTS[m] for m in with_needs(marts if marts is not None else list(MARTS))]
     # Spark reads a copy of the tables: make it before this process holds the write lock
     outside = open_engine(engine, ws.database, tables=INPUT_TABLES) if engine != "duckdb" else None
     try:
@@ -58,8 +61,8 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
             eng: AnalyticsEngine = outside or local
             result = RunResult(new_run_id(con), eng.name, policy.version_id, dates=dates)
             stamp = dict(run_id=result.run_id, policy_version=policy.version_id)
-            steps = [(m, eng, dates) for m in MARTS.values() if not m.reads_marts]
-            steps += [(m, local, dates) for m in MARTS.values() if m.reads_marts]
+            steps = [(m, eng, dates) for m in chosen if not m.reads_marts]
+            steps += [(m, local, dates) for m in chosen if m.reads_marts]
             for n, (mart, on, days) in enumerate(steps):
                 width = 1 if mart.one_date_at_a_time else dates_per_pass
                 for group in [days[i:i + width] for i in range(0, len(days), width)]:

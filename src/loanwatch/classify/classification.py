@@ -50,6 +50,7 @@ class ClassRules:
     impaired_months: int
     ladder: tuple[tuple[str, str], ...]  # (grade, five class), best first
     materiality: Decimal = Decimal("0.00")
+    rating_grades: int = 10  # borrower rating grades, 1 best
 
 
 def class_rules(policy: Policy) -> ClassRules:
@@ -59,7 +60,8 @@ def class_rules(policy: Policy) -> ClassRules:
         Wait(c.restructuring_observation.min_periods, c.restructuring_observation.min_months),
         Wait(c.upgrade.min_periods, c.upgrade.min_months),
         c.credit_impaired.registry_kinds, c.credit_impaired.within_months,
-        tuple((g.grade, g.five_class.value) for g in c.ladder), policy.dpd.materiality_threshold)
+        tuple((g.grade, g.five_class.value) for g in c.ladder), policy.dpd.materiality_threshold,
+        len(policy.rating.grade_pds))
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,14 @@ def loan_classification(x: ClassInputs, as_of: dt.date, rules: ClassRules) -> ir
     """One row per loan active or written off at ``as_of``: the automatic class and its
     reasons, the person's class if any, the final ``five_class``, ``grade`` and ``reasons``."""
     d = day(as_of)
-    cover = installment_cover(x.installments, x.repayments, as_of, rules.materiality)
+    restructured, npl = _restructured(x.loans, as_of), _non_performing(x.previous)
+    # only these loans need their repayment record (the costly part: see repayment_record)
+    watched = restructured.select("loan_id").union(npl.select("loan_id"))
+    cover = installment_cover(x.installments, x.repayments, as_of, rules.materiality,
+                              loans=watched)
     facts = repayment_facts(cover, as_of)
     t = _loan_facts(x, as_of, rules)
-    t = _with_observation(t, x, cover, facts, as_of, rules)
+    t = _with_observation(t, restructured, npl, x, cover, facts, as_of, rules)
     t = apply_floors(t, loan_floors(t, rules.floors), "loan_rank", "loan_reasons")
     b = _latest_bureau(x.bureau_reports, as_of)
     shares = debtor_shares(t.mutate(rank=t.loan_rank), b, rules.floors)
@@ -111,7 +117,7 @@ def loan_classification(x: ClassInputs, as_of: dt.date, rules: ClassRules) -> ir
         class_before_restructuring=class_name(t.class_before_restructuring_rank))
     r = x.ratings.select(r_customer_id=x.ratings.customer_id, rating_grade=x.ratings.grade)
     t = t.left_join(r, t.customer_id == r.r_customer_id)
-    grade = ladder_grade(t.rank, t.rating_grade, rules.ladder)
+    grade = ladder_grade(t.rank, t.rating_grade, rules.ladder, rules.rating_grades)
     return t.select(
         "loan_id", "as_of", "customer_id", "product", "branch_id", "manager_id", "status", "dpd",
         "outstanding_principal", "overdue_principal", "overdue_interest", "overdue_fee",
@@ -180,18 +186,25 @@ def _with_previous(t: ir.Table, previous: ir.Table) -> ir.Table:
         t.restructured_on.notnull(), before, ibis.null("int8")))
 
 
-def _with_observation(t: ir.Table, x: ClassInputs, cover: ir.Table, facts: ir.Table,
-                      as_of: dt.date, rules: ClassRules) -> ir.Table:
-    # the loans observed or waiting to leave non-performing are taken from the input tables,
-    # not from ``t``: built on ``t``, Ibis would inline it in every branch of the SQL
+def _restructured(loans: ir.Table, as_of: dt.date) -> ir.Table:
     d = day(as_of)
-    loans = x.loans.filter(in_force(x.loans, d), x.loans.restructured_on <= d)
-    restructured = loans.select("loan_id", "restructured_on")
+    loans = loans.filter(in_force(loans, d), loans.restructured_on <= d)
+    return loans.select("loan_id", "restructured_on")
+
+
+def _non_performing(previous: ir.Table) -> ir.Table:
+    p = previous.filter(rank_of(previous.five_class) >= SUBSTANDARD)
+    return p.select("loan_id", "npl_since")
+
+
+def _with_observation(t: ir.Table, restructured: ir.Table, npl: ir.Table, x: ClassInputs,
+                      cover: ir.Table, facts: ir.Table, as_of: dt.date, rules: ClassRules
+                      ) -> ir.Table:
+    # the loans observed or waiting to leave non-performing come from the input tables, not
+    # from ``t``: built on ``t``, Ibis would inline it in every branch of the SQL
     obs = restructuring_observation(restructured, x.installments, cover, facts, as_of,
                                     rules.observation)
     t = t.left_join(obs, t.loan_id == obs.loan_id).drop("loan_id_right")
-    p = x.previous
-    npl = p.filter(rank_of(p.five_class) >= SUBSTANDARD).select("loan_id", "npl_since")
     ready = upgrade_ready(npl, cover, facts, as_of, rules.upgrade)
     return t.left_join(ready, t.loan_id == ready.loan_id).drop("loan_id_right")
 

@@ -25,6 +25,18 @@ def previous_month_end(d: dt.date) -> dt.date:
     return d.replace(day=1) - dt.timedelta(days=1)
 
 
+def months_before(d: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months earlier, or that month's last day if it is shorter (as
+    SQL's ``date - INTERVAL n MONTH``).
+
+    >>> months_before(dt.date(2024, 2, 29), 12), months_before(dt.date(2024, 3, 31), 1)
+    (datetime.date(2023, 2, 28), datetime.date(2024, 2, 29))
+    """
+    year, month = divmod(d.year * 12 + d.month - 1 - months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(d.day, last))
+
+
 def as_of_dates(start: dt.date, end: dt.date, every: Every) -> list[dt.date]:
     """The dates from ``start`` to ``end`` inclusive, by ``every``.
 

@@ -21,7 +21,8 @@ def bureau_reports(
 
     A multi-lending spiral (real) adds lenders and short-term debt month after month with a burst of
     inquiries; the benign look-alike shops around once (inquiries, one new lender, long-term debt).
-    Overdue elsewhere appears after a borrower's own default (contagion across lenders) for most."""
+    Overdue elsewhere appears after a borrower's own default (contagion across lenders) for most,
+    and counts as more than 90 days overdue from the fourth month after it."""
     rng = stream(cfg.seed, "bureau")
     n = len(parties)
     who = np.flatnonzero(parties.borrower)
@@ -48,6 +49,8 @@ def bureau_reports(
     onset_k = month_index(cfg, customer_onset)
     shows = ~np.isnat(customer_onset) & (rng.random(n) < 0.7)
     overdue = np.where(shows[c] & (k > onset_k[c]), short * rng.uniform(0.1, 0.5, len(c)), 0)
+    # what is still unpaid elsewhere more than three months after the default is 90+ overdue
+    overdue_90 = np.where(k > onset_k[c] + 3, overdue, 0)
     reported = month_days(day(cfg.start), k, 10)
     pull = np.full(n, np.datetime64("2100-01-01"), "datetime64[D]")
     np.minimum.at(pull, loans.customer, loans.disbursed)
@@ -64,6 +67,7 @@ def bureau_reports(
             "loans_balance": money(cents(short + long_term)),
             "short_term_balance": money(cents(short)),
             "overdue_amount": money(cents(overdue)),
+            "overdue_90_amount": money(cents(overdue_90)),
             "inquiries_3m": pa.array(inquiries.astype(np.int32)),
             "new_loans_3m": pa.array(new_loans.astype(np.int32)),
         }
