@@ -80,3 +80,30 @@ def test_segments(rates):
     assert rates[("region", "310101")]["m2_loans"] == 2
     assert ("product", "settled") not in rates and ("branch_id", "B2") in rates
     assert rates[("branch_id", "B2")]["m1_rate_count"] == pytest.approx(1.0)
+
+
+# loan, five_class, stage, ecl (F is written off: not on the book, its ECL not in the allowance)
+CLASSES = [("A", "normal", 1, "4.50"), ("B", "special_mention", 2, "60.00"),
+           ("C", "substandard", 3, "800.00"), ("D", "doubtful", 3, "1500.00"),
+           ("E", "normal", 1, "0.00"), ("F", "loss", 3, "500.00")]
+
+
+def test_npl_ratio_loss_allowance_and_provision_coverage():
+    snap, cust = _tables()
+    classes = ibis.memtable(pa.table({
+        "loan_id": [c[0] for c in CLASSES], "as_of": pa.array([D] * len(CLASSES), pa.date32()),
+        "five_class": [c[1] for c in CLASSES], "stage": pa.array([c[2] for c in CLASSES], pa.int8()),
+        "ecl": pa.array([M(c[3]) for c in CLASSES], pa.decimal128(18, 2))}))
+    rows = ibis.duckdb.connect().to_pyarrow(overdue_rates(
+        snap, cust, FROM_DPD, classes, ("substandard", "doubtful", "loss"))).to_pylist()
+    by = {(r["dimension"], r["segment"]): r for r in rows}
+    r = by[("all", "*")]
+    # NPL = C 4,000 + D 2,000 = 6,000 of 10,000; allowance 4.50 + 60 + 800 + 1,500 = 2,364.50
+    assert (r["npl_balance"], r["loss_allowance"]) == (M("6000.00"), M("2364.50"))
+    assert (r["stage2_balance"], r["stage3_balance"]) == (M("3000.00"), M("6000.00"))
+    assert r["npl_ratio"] == pytest.approx(0.6)
+    assert r["provision_coverage"] == pytest.approx(2364.50 / 6000)   # 39.4%
+    assert r["provision_ratio"] == pytest.approx(2364.50 / 10000)     # 23.6%
+    # consumer: A, B (1,000 + 3,000), none non-performing: coverage has no NPL to cover
+    c = by[("product", "consumer")]
+    assert (c["npl_balance"], c["npl_ratio"], c["provision_coverage"]) == (M("0.00"), 0.0, None)

@@ -11,6 +11,7 @@ import pytest
 
 from loanwatch.analytics.repayment_record import (
     installment_cover,
+    late_since,
     on_time_since,
     repayment_facts,
 )
@@ -67,19 +68,26 @@ def test_a_shortfall_within_the_materiality_threshold_is_covered(paid, late):
     assert rows[0][2] is late
 
 
-@pytest.mark.parametrize("since", ["2026-01-31", "2026-02-15", "2026-03-10"])
-def test_a_record_since_a_date_agrees_with_the_whole_record_after_it(since):
-    # paid ahead (#2 partly before 02-15), late (#2 on 03-10) and a payment on `since` itself
-    loan = monthly("L", "2025-12-31", DUES + [("2026-04-30", 100, 5)]).pay("2026-01-31", 150) \
-        .pay("2026-02-15", 10).pay("2026-03-10", 50).pay("2026-04-30", 105)
+@pytest.mark.parametrize("since", ["2025-12-31", "2026-01-31", "2026-02-15", "2026-03-10",
+                                   "2026-04-30"])
+@pytest.mark.parametrize("materiality", ["0.00", "5.00"])
+def test_late_counts_since_a_date_agree_with_the_dated_record(since, materiality):
+    # paid ahead (#2 partly before 02-15), late (#2 on 03-10), short by 5.00 (#4), payments
+    # on the due dates and on `since` itself; L2 never pays, L3 pays everything on day one
+    a = monthly("L", "2025-12-31", DUES + [("2026-04-30", 100, 5)]).pay("2026-01-31", 150) \
+        .pay("2026-02-15", 10).pay("2026-03-10", 50).pay("2026-04-30", 100)
+    b = monthly("L2", "2025-12-31", DUES)
+    c = monthly("L3", "2025-12-31", DUES).pay("2026-01-01", 315)
     con = duckdb.connect()
-    load(con, [loan])
-    b = ibis.duckdb.from_connection(con)
-    i, r = b.table("installments"), b.table("repayments")
-    whole = b.to_pyarrow(installment_cover(i, r, D("2026-04-30")).order_by("seq")).to_pylist()
-    part = b.to_pyarrow(installment_cover(i, r, D("2026-04-30"), since=D(since),
-                                          loans=b.table("loans")).order_by("seq")).to_pylist()
-    assert part == [row for row in whole if row["due_on"] > D(since)]
-    covered = {row["due_on"]: row["covered_on"] for row in whole}
-    assert covered[D("2026-02-28")] == D("2026-03-10")  # 150 + 10 + 50 = 210
+    load(con, [a, b, c])
+    bk = ibis.duckdb.from_connection(con)
+    i, r, on = bk.table("installments"), bk.table("repayments"), D("2026-04-30")
+    whole = bk.to_pyarrow(installment_cover(i, r, on, Decimal(materiality),
+                                            loans=bk.table("loans"))).to_pylist()
+    expected = {}
+    for row in whole:
+        if row["due_on"] > D(since):
+            expected[row["loan_id"]] = expected.get(row["loan_id"], 0) + row["late"]
+    got = bk.to_pyarrow(late_since(i, r, on, D(since), Decimal(materiality))).to_pylist()
+    assert {row["loan_id"]: row["late"] for row in got} == expected
     con.close()

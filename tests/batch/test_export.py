@@ -217,3 +217,30 @@ def test_a_date_run_on_an_empty_book_exports_a_header_only_file(tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").splitlines()[0].startswith("loan_id,as_of,")
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+# -- show -------------------------------------------------------------------------------------
+
+def test_show_prints_the_rows_asked_for_in_key_order(computed):
+    _, rows = export_csv(computed, computed.root.parent, "--as-of", LATEST)
+    late = sorted(r["loan_id"] for r in rows if r["status"] == "active" and int(r["dpd"]) > 0)
+    result = lw("show", "loan_snapshot", "--workspace", computed.root, "--as-of", LATEST,
+                "--where", "status=active", "--columns", "loan_id,dpd,bucket", "--limit", "500")
+    assert result.exit_code == 0, result.output
+    shown = [line.split("│")[1].strip() for line in result.output.splitlines()
+             if line.startswith("│") and line.split("│")[1].strip().startswith(("L", "LN"))]
+    actives = sorted(r["loan_id"] for r in rows if r["status"] == "active")
+    assert shown == actives and set(late) <= set(shown)
+    assert f"loan_snapshot as of {LATEST}" in result.output
+    assert f"{len(actives):,} rows" in result.output
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--where", "colour=red"], "loan_snapshot has no column colour (columns: loan_id"),
+    (["--where", "status"], "--where 'status': expected COLUMN=VALUE"),
+    (["--columns", "loan_id,colour"], "loan_snapshot has no column colour"),
+], ids=["unknown where column", "where without =", "unknown column"])
+def test_show_errors_are_one_line(computed, args, says):
+    result = lw("show", "loan_snapshot", "--workspace", computed.root, *args)
+    assert result.exit_code == 2
+    assert says in one_error_line(result)

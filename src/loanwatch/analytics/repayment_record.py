@@ -10,9 +10,10 @@ date an installment was covered at D is the same at every later date.
 An installment is *late* when it was covered after its due date, or is still not covered
 after it (on its due date it is not late yet, as for DPD).
 
-The running total is a sort of the repayments; over a whole book it is the cost of this
-module, so a caller may limit the record to the installments due after a date (``since``:
-the money received by then is one opening amount per loan) or to some loans (``loans``)."""
+The running total is a sort of the repayments and the as-of join a sort of both; over a whole
+book that is the cost of this module. So the record with dates is for some loans
+(``loans``), and a whole book's count of late installments (``late_since``) takes one sort
+of installments and repayments together."""
 
 from __future__ import annotations
 
@@ -22,16 +23,15 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import MONEY, day, in_force, money
+from loanwatch.analytics.expr import MONEY, day, in_force, money, zero
 
 
 def installment_cover(installments: ir.Table, repayments: ir.Table, as_of: dt.date,
-                      materiality: Decimal = Decimal("0.00"), *, since: dt.date | None = None,
+                      materiality: Decimal = Decimal("0.00"), *,
                       loans: ir.Table | None = None) -> ir.Table:
-    """Installments of the schedule in force at ``as_of`` due by then (and after ``since``;
-    of ``loans``, a table with ``loan_id``, when given): ``loan_id, seq, due_on,
-    covered_on`` (NULL if not covered by ``as_of``; ``since`` if covered by then) and
-    ``late``."""
+    """Installments of the schedule in force at ``as_of`` due by then (of ``loans``, a table
+    with ``loan_id``, when given): ``loan_id, seq, due_on, covered_on`` (NULL if not covered
+    by ``as_of``) and ``late``."""
     d = day(as_of)
     i = installments.filter(in_force(installments, d), installments.due_on <= d)
     r = repayments.filter(in_force(repayments, d), repayments.paid_on <= d)
@@ -40,12 +40,10 @@ def installment_cover(installments: ir.Table, repayments: ir.Table, as_of: dt.da
         a = loans.select(a_loan_id=loans.loan_id).distinct()
         i = i.join(a, i.loan_id == a.a_loan_id).drop("a_loan_id")
         r = r.semi_join(loans, "loan_id")
-    if since is not None:
-        i = i.filter(i.due_on > day(since))
     due = money(i.principal_due + i.interest_due + i.fee_due)
     i = i.select("loan_id", "seq", "due_on", need=money(i.cum_due_before + due
                                                          - ibis.literal(materiality, type=MONEY)))
-    j = i.asof_join(received := _received(r, since), on=i.need <= received.received,
+    j = i.asof_join(received := _received(r), on=i.need <= received.received,
                     predicates=[i.loan_id == received.r_loan_id])
     # an installment asking for nothing (beyond the threshold) is covered when it falls due
     covered = ibis.ifelse(j.need <= 0, j.due_on, j.paid_on)
@@ -54,21 +52,40 @@ def installment_cover(installments: ir.Table, repayments: ir.Table, as_of: dt.da
     return j.mutate(late=late)
 
 
-def _received(r: ir.Table, since: dt.date | None) -> ir.Table:
-    """Per loan and day money came in: the money received in all by the end of that day.
-    With ``since``, what came in by then is one row dated ``since``."""
-    if since is not None:
-        s = day(since)
-        opening = r.filter(r.paid_on <= s).mutate(paid_on=s)
-        r = opening.union(r.filter(r.paid_on > s))
+def _received(r: ir.Table) -> ir.Table:
+    """Per loan and day money came in: the money received in all by the end of that day."""
     r = r.group_by("loan_id", "paid_on").aggregate(amount=money(r.amount.sum()))
     w = ibis.window(group_by=r.loan_id, order_by=r.paid_on, rows=(None, 0))
     return r.select(r_loan_id=r.loan_id, paid_on=r.paid_on, received=money(r.amount.sum().over(w)))
 
 
-def late_counts(cover: ir.Table) -> ir.Table:
-    """Per loan: ``late`` installments of ``cover`` (e.g. those due in the last 12 months)."""
-    return cover.group_by("loan_id").aggregate(late=cover.late.cast("int32").sum().cast("int32"))
+def late_since(installments: ir.Table, repayments: ir.Table, as_of: dt.date, since: dt.date,
+               materiality: Decimal = Decimal("0.00")) -> ir.Table:
+    """Per loan with installments due after ``since`` and by ``as_of``: how many of them were
+    ``late``, without the dates: installments and repayments in one stream per loan, by day
+    (a day's repayments before its installments), whose running sum of money received is
+    what was paid by each due date — one sort, no join. The money received by ``since`` is
+    one opening amount per loan."""
+    d, s = day(as_of), day(since)
+    i = installments.filter(in_force(installments, d), installments.due_on <= d,
+                            installments.due_on > s)
+    due = money(i.cum_due_before + i.principal_due + i.interest_due + i.fee_due)
+    i = i.select("loan_id", on=i.due_on, k=ibis.literal(1, "int8"),
+                 need=money(due - ibis.literal(materiality, type=MONEY)), amount=zero())
+    r = repayments.filter(in_force(repayments, d), repayments.paid_on <= d)
+    before = r.filter(r.paid_on <= s)
+    opening = before.group_by("loan_id").aggregate(amount=money(before.amount.sum()))
+    paid = ibis.union(
+        opening.select("loan_id", on=s, k=ibis.literal(0, "int8"), need=ibis.null(MONEY),
+                       amount="amount"),
+        r.filter(r.paid_on > s).select("loan_id", on=r.paid_on, k=ibis.literal(0, "int8"),
+                                       need=ibis.null(MONEY), amount=r.amount))
+    e = ibis.union(i, paid)
+    w = ibis.window(group_by=e.loan_id, order_by=[e.on, e.k], rows=(None, 0))
+    e = e.mutate(paid=money(e.amount.sum().over(w)))
+    e = e.filter(e.k == 1)
+    late = (e.on < d) & (e.paid < e.need)
+    return e.group_by("loan_id").aggregate(late=late.cast("int32").sum().cast("int32"))
 
 
 def repayment_facts(cover: ir.Table, as_of: dt.date, window_months: int = 12) -> ir.Table:

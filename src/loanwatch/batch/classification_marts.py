@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from loanwatch.analytics.ecl import expected_credit_loss, loan_security
-from loanwatch.analytics.repayment_record import installment_cover, late_counts
+from loanwatch.analytics.repayment_record import late_since
 from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
 from loanwatch.classify.events import class_downgrades
 from loanwatch.classify.migration import class_migration
@@ -46,11 +46,8 @@ def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
     """Borrower ratings (内部评级) at the date, refreshed by every run (``rated_on``)."""
     (day,) = dates
     snapshot = _on(engine, "loan_snapshot", day)
-    # the installments due in the last 12 months only: the repayment record of a whole book
-    # is a sort of its repayments, and the score card asks for no more
-    cover = installment_cover(engine.table("installments"), engine.table("repayments"), day,
-                              policy.dpd.materiality_threshold, since=months_before(day, 12))
-    late = late_counts(cover)
+    late = late_since(engine.table("installments"), engine.table("repayments"), day,
+                      months_before(day, 12), policy.dpd.materiality_threshold)
     loans = snapshot.left_join(late, snapshot.loan_id == late.loan_id).drop("loan_id_right")
     loans = loans.mutate(late_12m=loans.late.coalesce(0))
     r = borrower_ratings(loans, engine.table("bureau_reports"), engine.table("registry_events"),

@@ -1,0 +1,16 @@
+"""The ``loanwatch`` command. Each subcommand parses, calls one service and prints; the
+subcommands live by topic in this package and register themselves on ``app``."""
+
+import sys
+
+from loanwatch.cli import classify, data, marts  # noqa: F401  (registers the subcommands)
+from loanwatch.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
