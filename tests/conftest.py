@@ -23,3 +23,18 @@ def example_dir(tmp_path: Path) -> Path:
 def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOANWATCH_PII_KEY", raising=False)
     monkeypatch.delenv("LOANWATCH_WORKSPACE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def _year_end_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.batch.conftest import import_into, new_workspace
+    ws = new_workspace(tmp_path_factory.mktemp("year-end-ws") / "ws")
+    import_into(ws, EXAMPLE, "2024-12-31")
+    return ws.root
+
+
+@pytest.fixture
+def year_end_ws(tmp_path: Path, _year_end_template: Path):
+    """A fresh workspace with the example book imported as of 2024-12-31."""
+    from tests.batch.conftest import copy_of
+    return copy_of(_year_end_template, tmp_path / "ws")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,8 +25,6 @@ from loanwatch.batch.overrides_store import (
 from loanwatch.classify.overrides import OverrideError, OverrideStatus
 from loanwatch.policy import FiveClass, LadderGrade
 from loanwatch.workspace import Workspace
-from tests.batch.conftest import copy_of, import_into, new_workspace
-from tests.conftest import EXAMPLE
 
 D = dt.date.fromisoformat
 AT = dt.datetime(2025, 1, 2, 9, 30)
@@ -45,16 +42,9 @@ MARK_COLUMNS = [
     ("withdrawn_at", "TIMESTAMP")]
 
 
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ws = new_workspace(tmp_path_factory.mktemp("overrides-ws") / "ws")
-    import_into(ws, EXAMPLE, "2024-12-31")
-    return ws.root
-
-
 @pytest.fixture
-def ws(tmp_path: Path, _template: Path) -> Workspace:
-    return copy_of(_template, tmp_path / "ws")
+def ws(year_end_ws: Workspace) -> Workspace:
+    return year_end_ws
 
 
 @pytest.fixture

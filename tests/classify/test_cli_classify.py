@@ -9,24 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from loanwatch.cli import app
-from tests.batch.conftest import copy_of, import_into, new_workspace
-from tests.conftest import EXAMPLE
 
 cli = CliRunner()
 COMMANDS = ["override", "approve", "reject", "withdraw", "list", "mark-technical",
             "unmark-technical", "marks"]
 
 
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ws = new_workspace(tmp_path_factory.mktemp("classify-cli") / "ws")
-    import_into(ws, EXAMPLE, "2024-12-31")
-    return ws.root
-
-
 @pytest.fixture
-def ws(tmp_path: Path, _template: Path) -> Path:
-    return copy_of(_template, tmp_path / "ws").root
+def ws(year_end_ws) -> Path:
+    return year_end_ws.root
 
 
 def classify(ws: Path, *args: str):
