@@ -33,9 +33,12 @@ CASES = {
     "3 notches down": (0, "normal", 7, 4, "0.004", "0.004", 2, ["STAGE2-RATING-DOWN"]),
     "2 notches down": (0, "normal", 6, 4, "0.004", "0.004", 1, []),
     "upgraded": (0, "normal", 1, 5, "0.004", "0.004", 1, []),
-    # PD ratio exactly 2.0 (0.008 = 2 x 0.004) counts; 0.007999 does not
-    "pd ratio 2.0": (0, "normal", 4, 4, "0.008", "0.004", 2, ["STAGE2-PD-RATIO"]),
-    "pd ratio below 2": (0, "normal", 4, 4, "0.007999", "0.004", 1, []),
+    # PD ratio exactly 2.0 (0.030 = 2 x 0.015, up 1.5 points) counts; 0.029999 does not
+    "pd ratio 2.0": (0, "normal", 4, 4, "0.030", "0.015", 2, ["STAGE2-PD-RATIO"]),
+    "pd ratio below 2": (0, "normal", 4, 4, "0.029999", "0.015", 1, []),
+    # doubled, but up by less than the 0.5 points of pd_min_increase: 0.0049; 0.005 counts
+    "pd doubled by little": (0, "normal", 4, 4, "0.0098", "0.0049", 1, []),
+    "pd doubled by 0.5 points": (0, "normal", 4, 4, "0.010", "0.005", 2, ["STAGE2-PD-RATIO"]),
     # nothing known at origination: only DPD and class can move it
     "no origination": (0, "normal", 10, N, "0.25", N, 1, []),
     "every stage 2 rule": (45, "special_mention", 8, 4, "0.06", "0.004", 2,
@@ -98,7 +101,7 @@ def test_the_thresholds_come_from_the_rules(engine) -> None:
     assert staged["dpd 91"]["stage"] == 2            # 91 > 60, not > 120
     assert staged["substandard"]["stage_reasons"] == ["STAGE2-CLASS"]
     assert staged["2 notches down"]["stage_reasons"] == ["STAGE2-RATING-DOWN"]
-    assert staged["pd ratio below 2"]["stage_reasons"] == ["STAGE2-PD-RATIO"]  # 0.007999 >= 0.006
+    assert staged["pd ratio below 2"]["stage_reasons"] == ["STAGE2-PD-RATIO"]  # 0.029999 >= 0.0225
     assert staged["special mention"]["stage"] == 1
 
 

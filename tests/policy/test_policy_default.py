@@ -131,7 +131,8 @@ def test_ifrs9_combining_and_inspections(policy: Policy) -> None:
     assert (ifrs9.stage2_dpd_above, ifrs9.stage3_dpd_above) == (30, 90)
     assert ifrs9.stage3_from_class is FiveClass.SUBSTANDARD
     assert ifrs9.sicr.from_class is FiveClass.SPECIAL_MENTION
-    assert (ifrs9.sicr.rating_down_notches, ifrs9.sicr.pd_ratio) == (3, Decimal("2.0"))
+    assert (ifrs9.sicr.rating_down_notches, ifrs9.sicr.pd_ratio, ifrs9.sicr.pd_min_increase) == (
+        3, Decimal("2.0"), Decimal("0.005"))
     (escalation,) = policy.combining.escalations
     assert (escalation.min_signals, escalation.min_severity, escalation.distinct_groups,
             escalation.raise_to) == (2, Severity.MEDIUM, True, Severity.HIGH)

@@ -33,12 +33,14 @@ class StagingRules:
     sicr_from_class: str = FiveClass.SPECIAL_MENTION.value
     rating_down_notches: int = 3
     pd_ratio: Decimal = Decimal("2.0")
+    pd_min_increase: Decimal = Decimal("0.005")
 
 
 def staging_rules(policy: Policy) -> StagingRules:
     s = policy.ifrs9
     return StagingRules(s.stage2_dpd_above, s.stage3_dpd_above, s.stage3_from_class.value,
-                        s.sicr.from_class.value, s.sicr.rating_down_notches, s.sicr.pd_ratio)
+                        s.sicr.from_class.value, s.sicr.rating_down_notches, s.sicr.pd_ratio,
+                        s.sicr.pd_min_increase)
 
 
 def ecl_rules(policy: Policy) -> EclRules:
@@ -66,7 +68,9 @@ def stage_rules(t: ir.Table, rules: StagingRules) -> list[StageRule]:
         StageRule("STAGE2-CLASS", 2, _at_least(t.five_class, rules.sicr_from_class)),
         StageRule("STAGE2-RATING-DOWN", 2,
                   t.grade - t.origination_grade >= rules.rating_down_notches),
-        StageRule("STAGE2-PD-RATIO", 2, t.pd_12m.cast(_PD) >= pd_limit),
+        StageRule("STAGE2-PD-RATIO", 2, (t.pd_12m.cast(_PD) >= pd_limit)
+                  & (t.pd_12m.cast(_PD) - t.origination_pd.cast(_PD)
+                     >= ibis.literal(rules.pd_min_increase, _PD))),
     ]
 
 

@@ -168,6 +168,8 @@ class Sicr(StrictModel):
     from_class: FiveClass
     rating_down_notches: Count
     pd_ratio: Multiplier
+    # ... and by at least this much (absolute): doubling a tiny PD is no significant increase
+    pd_min_increase: Share
 
 
 class Ifrs9Policy(StrictModel):
