@@ -9,7 +9,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from loanwatch.analytics.portfolio import overdue_rates
+from loanwatch.analytics.portfolio import Provisioning, overdue_rates
 
 D = dt.date(2026, 3, 31)
 M = Decimal
@@ -95,7 +95,8 @@ def test_npl_ratio_loss_allowance_and_provision_coverage():
         "five_class": [c[1] for c in CLASSES], "stage": pa.array([c[2] for c in CLASSES], pa.int8()),
         "ecl": pa.array([M(c[3]) for c in CLASSES], pa.decimal128(18, 2))}))
     rows = ibis.duckdb.connect().to_pyarrow(overdue_rates(
-        snap, cust, FROM_DPD, classes, ("substandard", "doubtful", "loss"))).to_pylist()
+        snap, cust, FROM_DPD, classes, Provisioning(("substandard", "doubtful", "loss")))
+    ).to_pylist()
     by = {(r["dimension"], r["segment"]): r for r in rows}
     r = by[("all", "*")]
     # NPL = C 4,000 + D 2,000 = 6,000 of 10,000; allowance 4.50 + 60 + 800 + 1,500 = 2,364.50
@@ -104,6 +105,10 @@ def test_npl_ratio_loss_allowance_and_provision_coverage():
     assert r["npl_ratio"] == pytest.approx(0.6)
     assert r["provision_coverage"] == pytest.approx(2364.50 / 6000)   # 39.4%
     assert r["provision_ratio"] == pytest.approx(2364.50 / 10000)     # 23.6%
+    # required: max(150% x 6,000 = 9,000, 2.5% x 10,000 = 250) = 9,000; short 6,635.50
+    assert (r["provision_required"], r["provision_shortfall"]) == (M("9000.00"), M("6635.50"))
     # consumer: A, B (1,000 + 3,000), none non-performing: coverage has no NPL to cover
     c = by[("product", "consumer")]
     assert (c["npl_balance"], c["npl_ratio"], c["provision_coverage"]) == (M("0.00"), 0.0, None)
+    # required 2.5% x 4,000 = 100.00; allowance 64.50: short 35.50
+    assert (c["provision_required"], c["provision_shortfall"]) == (M("100.00"), M("35.50"))

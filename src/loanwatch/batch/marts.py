@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 from loanwatch.analytics.concentration import top_borrowers
 from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapshots
 from loanwatch.analytics.migration import bucket_migration, previous_month_ends, roll_rates
-from loanwatch.analytics.portfolio import overdue_rates
+from loanwatch.analytics.portfolio import Provisioning, overdue_rates
 from loanwatch.analytics.vintage import vintage
 from loanwatch.batch import classification_marts as cm
 from loanwatch.engines.base import AnalyticsEngine
@@ -73,8 +73,9 @@ def _portfolio_metrics(engine: AnalyticsEngine, dates: Sequence[dt.date], policy
     snapshot = snapshot.filter(snapshot.as_of.isin(list(dates)))
     classes = engine.table("classification")  # stored just before, in the same run
     classes = classes.filter(classes.as_of.isin(list(dates)))
+    provisioning = Provisioning(NON_PERFORMING, policy.ecl.coverage_min, policy.ecl.ratio_min)
     return overdue_rates(snapshot, engine.table("customers"), overdue_from_dpd(policy),
-                         classes, NON_PERFORMING)
+                         classes, provisioning)
 
 
 def _with_month_before(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,

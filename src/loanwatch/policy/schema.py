@@ -306,6 +306,10 @@ class EclPolicy(StrictModel):
 
     lgd: LgdBySecurity
     lgd_by_product: dict[Annotated[str, Field(min_length=1)], Probability] = {}
+    # the regulator's floor on the allowance (贷款损失准备): at least coverage_min x NPL
+    # (拨备覆盖率) and ratio_min x loans (拨贷比); the larger is the provision required
+    coverage_min: Annotated[Decimal, Field(ge=0, le=10)]
+    ratio_min: Share
 
 
 class Escalation(StrictModel):
