@@ -22,7 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "simulate": {"domain"},
     # classification rules are analytics too (tables in, table out) plus the policy vocabulary
     "classify": {"domain", "analytics", "policy"},
-    "batch": {"domain", "analytics", "classify", "engines", "policy", "workspace"},
+    "rules": {"domain", "analytics", "policy"},
+    "batch": {"domain", "analytics", "classify", "rules", "engines", "policy", "workspace"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
             "classify"},
 }

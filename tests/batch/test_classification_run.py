@@ -15,7 +15,7 @@ from tests.batch.conftest import D, run, values
 
 MONTHS = ["2024-07-31", "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"]
 RANK = {c: i for i, c in enumerate(("normal", "special_mention", "substandard", "doubtful", "loss"))}
-CLASSIFIED = ("class_events", "class_migration", "portfolio_metrics")
+CLASSIFIED = ("class_events", "class_migration", "portfolio_metrics", "alerts")
 
 
 def rows(ws: Workspace, sql: str) -> list[dict]:
@@ -132,3 +132,31 @@ def test_re_running_the_last_date_gives_the_same_classification(classified, tmp_
     first = rows(ws, query)
     run(ws, day, marts=("classification",))
     assert values(rows(ws, query)) == values(first)
+
+
+def test_alerts_are_one_per_signal_and_subject_and_follow_the_overdue_loans(classified):
+    for day in MONTHS:
+        alerts = rows(classified, f"SELECT * FROM alerts WHERE as_of = DATE '{day}'")
+        keys = [(a["signal_id"], a["subject"]) for a in alerts]
+        assert len(keys) == len(set(keys))
+        late = {r["loan_id"] for r in rows(
+            classified, f"SELECT loan_id FROM loan_snapshot WHERE as_of = DATE '{day}' "
+            "AND status = 'active' AND dpd >= 1")}
+        overdue = {a["loan_id"] for a in alerts
+                   if a["signal_id"] == "REPAY-OVERDUE" and a["status"] == "open"}
+        assert overdue == late
+    # an alert open at two month ends in a row is the same alert, opened the first time
+    first, second = (
+        {(a["signal_id"], a["subject"]): a for a in rows(
+            classified, f"SELECT * FROM alerts WHERE as_of = DATE '{d}' AND status = 'open'")}
+        for d in MONTHS[-2:])
+    both = set(first) & set(second)
+    assert both and all(second[k]["alert_id"] == first[k]["alert_id"]
+                        and second[k]["opened_on"] == first[k]["opened_on"] for k in both)
+    # the classification's downgrades of the last month are alerts too
+    events = {r["loan_id"] for r in rows(
+        classified, f"SELECT loan_id FROM class_events WHERE as_of = DATE '{MONTHS[-1]}'")}
+    downgraded = {a["loan_id"] for a in rows(
+        classified, f"SELECT loan_id FROM alerts WHERE as_of = DATE '{MONTHS[-1]}' "
+        "AND signal_id = 'CLASS-DOWNGRADE' AND status = 'open'")}
+    assert downgraded == events

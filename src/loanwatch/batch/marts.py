@@ -13,6 +13,7 @@ from loanwatch.analytics.loan_snapshot import Bucket, SnapshotRules, loan_snapsh
 from loanwatch.analytics.migration import bucket_migration, previous_month_ends, roll_rates
 from loanwatch.analytics.portfolio import Provisioning, overdue_rates
 from loanwatch.analytics.vintage import vintage
+from loanwatch.batch import alert_marts as am
 from loanwatch.batch import classification_marts as cm
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
@@ -149,6 +150,10 @@ MARTS: dict[str, Mart] = {
         Mart("class_events", ("loan_id",), cm.class_events,
              "CLASS-DOWNGRADE loans whose class worsened since the run before",
              reads_marts=True, needs=("classification",), one_date_at_a_time=True),
+        Mart("alerts", ("alert_id",), am.alerts,
+             "预警 alerts open or closed at the date: signal, subject, severity, evidence, actions",
+             reads_marts=True, needs=("classification", "class_events", "ratings"),
+             one_date_at_a_time=True),
         Mart("portfolio_metrics", ("dimension", "segment"), _portfolio_metrics,
              "组合指标 overdue rates M1+…M4+ by count and balance, whole book and by segment",
              reads_marts=True, needs=("loan_snapshot", "classification")),

@@ -1,0 +1,44 @@
+"""Group I, classification and rating (分类与评级): signals read from the classification
+marts of the date and the ratings of the run before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from loanwatch.policy.signals import SignalPolicy
+from loanwatch.rules.signal import Facts, Signal, firings
+
+
+def class_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
+    """CLASS-DOWNGRADE: a loan's five-level class worsened since the run before; the step
+    ``critical_from_class`` -> ``critical_to_class`` (关注 -> 次级) is critical."""
+    p = policy.params
+    e = facts.class_events
+    critical = ((e.from_class == p.critical_from_class.value)
+                & (e.to_class == p.critical_to_class.value))
+    evidence = ("class " + e.from_class + " on " + e.previous_as_of.cast("string") + " → "
+                + e.to_class + " (" + e.reasons.join(", ") + ")")
+    return firings(e.mutate(severity=ibis.ifelse(critical, "critical", policy.severity.value),
+                            evidence=evidence))
+
+
+def rating_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
+    """RATING-DOWNGRADE: a borrower's internal rating fell ``min_notches`` grades or more
+    since the run before (a borrower first rated today has nothing to compare)."""
+    now, before = facts.ratings, facts.previous_ratings
+    b = before.select(b_customer_id=before.customer_id, was=before.grade, was_on=before.as_of)
+    t = now.join(b, now.customer_id == b.b_customer_id)
+    t = t.filter(t.grade - t.was >= policy.params.min_notches)
+    evidence = ("rating grade " + t.was.cast("string") + " on " + t.was_on.cast("string")
+                + " → " + t.grade.cast("string") + " (" + t.rating_reasons.join(", ") + ")")
+    return firings(t.mutate(loan_id=ibis.null("string"), severity=ibis.literal(
+        policy.severity.value), evidence=evidence))
+
+
+SIGNALS = (
+    Signal("CLASS-DOWNGRADE", "五级分类下调", "Five-level class downgraded", class_downgrade),
+    Signal("RATING-DOWNGRADE", "内部评级下调", "Internal rating downgraded", rating_downgrade),
+)

@@ -1,0 +1,67 @@
+"""What a signal is (SIGNALS.md): a small declarative object — id, titles, the calculation —
+whose severity, parameters, actions and on/off switch come from the policy.
+
+A calculation takes the as-of ``Facts`` and the signal's policy entry and returns its
+*firings*: one row per subject (a loan, or a borrower when ``loan_id`` is NULL) with
+``customer_id, loan_id, severity, evidence``. ``evidence`` is a short text with the figures
+and source rows that made it fire, in the words a customer manager checks them by. Tables
+in, table out: no connection, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from loanwatch.policy.signals import SignalPolicy, signal_group
+
+FIRING = ibis.schema({"customer_id": "string", "loan_id": "string", "severity": "string",
+                      "evidence": "string"})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The tables a signal reads as of ``as_of``: the marts of the date (``snapshot``,
+    ``classification``, ``class_events``, ``ratings``), the ratings of the run before
+    (``previous_ratings``, empty for a first run) and the stored input tables (versioned:
+    read them with ``analytics.expr.in_force``)."""
+
+    as_of: dt.date
+    snapshot: ir.Table
+    classification: ir.Table
+    class_events: ir.Table
+    ratings: ir.Table
+    previous_ratings: ir.Table
+    loans: ir.Table
+    customers: ir.Table
+    bureau_reports: ir.Table
+    registry_events: ir.Table
+    financials: ir.Table | None = None  # enterprise statements; None: not known
+
+
+Calculation = Callable[[Facts, SignalPolicy[Any]], ir.Table]
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: str
+    title_zh: str
+    title_en: str
+    calculate: Calculation
+
+    @property
+    def group(self) -> str:
+        return signal_group(self.id).value
+
+
+def firings(rows: ir.Table) -> ir.Table:
+    """``rows`` with the firing columns only, in order and typed."""
+    return rows.select(**{name: rows[name].cast(typ) for name, typ in FIRING.items()})
+
+
+def no_firings() -> ir.Table:
+    return ibis.memtable(FIRING.to_pyarrow().empty_table())
