@@ -50,6 +50,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args()
     ws = ensure_workspace(a.loans, a.seed)
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from loanwatch.policy import default_policy_text
     # engine_bench.py's own worker, in a subprocess of its own
     snap_s, snap_mb, _ = _median_run(["--worker", "ibis", "--ws", str(ws)], a.repeat)
     print(f"{'baseline: loan snapshot alone, one date':45s} {snap_s:7.2f} s  peak {snap_mb:6.0f} MB")
@@ -59,6 +61,8 @@ def main() -> int:
     for _ in range(a.repeat):
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(ws, work)
+        # the cached workspace may hold the policy file of an older LoanWatch
+        (work / "policy.yaml").write_text(default_policy_text(), encoding="utf-8")
         run = measure([cli, "run", "--workspace", work, "--as-of", AS_OF])
         if run.returncode != 0:
             print(run.stderr[-3000:])

@@ -271,3 +271,13 @@ def test_migration_compares_with_the_month_end_before_stored_or_not(lender_ws):
             "AND status = 'active' AND outstanding_principal > 0").fetchall()[0]
     # every loan of May's book is somewhere in June, whichever way May was found
     assert alone == _migration_totals(lender_ws, "2024-06-30") == book and book[0] > 0
+
+
+def test_a_mart_that_gained_a_column_since_its_table_was_made_gets_it(example_ws):
+    run(example_ws, "2024-05-31")
+    with example_ws.connect() as con:  # as an older LoanWatch made it
+        con.execute("ALTER TABLE loan_snapshot DROP COLUMN penalty_interest")
+    run(example_ws, "2024-06-30")
+    rows = stored(example_ws)
+    assert {r["as_of"] for r in rows if r["penalty_interest"] is None} == {D("2024-05-31")}
+    assert all(r["penalty_interest"] is not None for r in rows if r["as_of"] == D("2024-06-30"))

@@ -41,6 +41,7 @@ def save_mart(con: duckdb.DuckDBPyConnection, mart: str, rows_sql: str, dates: S
     con.execute(f"CREATE TABLE IF NOT EXISTS main.{mart} AS {stamped} WHERE false")
     con.execute("BEGIN TRANSACTION")
     try:
+        _add_new_columns(con, mart, stamped)
         con.execute(f"DELETE FROM main.{mart} WHERE as_of IN ({_days(dates)})")
         con.execute(f"INSERT INTO main.{mart} BY NAME {stamped}")
         found = dict(con.execute(f"SELECT as_of, count(*) FROM main.{mart} WHERE as_of IN "
@@ -54,6 +55,15 @@ def save_mart(con: duckdb.DuckDBPyConnection, mart: str, rows_sql: str, dates: S
         con.execute("ROLLBACK")
         raise
     return sum(n for _, n in counts)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, mart: str, rows_sql: str) -> None:
+    """A mart that gained columns since the table was made (a newer LoanWatch) gets them,
+    empty for the dates stored before."""
+    have = {r[0] for r in con.execute(f"DESCRIBE main.{mart}").fetchall()}
+    for name, typ, *_ in con.execute(f"DESCRIBE {rows_sql}").fetchall():
+        if name not in have:
+            con.execute(f'ALTER TABLE main.{mart} ADD COLUMN "{name}" {typ}')
 
 
 def save_arrow(con: duckdb.DuckDBPyConnection, mart: str, rows: pa.Table, dates: Sequence[dt.date],
