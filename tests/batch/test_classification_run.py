@@ -15,7 +15,7 @@ from tests.batch.conftest import D, run, values
 
 MONTHS = ["2024-07-31", "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"]
 RANK = {c: i for i, c in enumerate(("normal", "special_mention", "substandard", "doubtful", "loss"))}
-CLASSIFIED = ("class_events", "class_migration", "portfolio_metrics", "alerts")
+CLASSIFIED = ("class_events", "class_migration", "portfolio_metrics", "loan_warnings")
 
 
 def rows(ws: Workspace, sql: str) -> list[dict]:
@@ -160,3 +160,19 @@ def test_alerts_are_one_per_signal_and_subject_and_follow_the_overdue_loans(clas
         classified, f"SELECT loan_id FROM alerts WHERE as_of = DATE '{MONTHS[-1]}' "
         "AND signal_id = 'CLASS-DOWNGRADE' AND status = 'open'")}
     assert downgraded == events
+
+
+def test_each_borrower_s_warning_level_is_at_least_its_worst_open_alert(classified):
+    order = ("info", "low", "medium", "high", "critical")
+    day = MONTHS[-1]
+    worst: dict[str, int] = {}
+    for a in rows(classified, f"SELECT customer_id, severity FROM alerts WHERE as_of = DATE '{day}' "
+                  "AND status = 'open'"):
+        worst[a["customer_id"]] = max(worst.get(a["customer_id"], 0), order.index(a["severity"]))
+    levels = {r["customer_id"]: r for r in rows(
+        classified, f"SELECT * FROM warning_levels WHERE as_of = DATE '{day}'")}
+    assert worst and set(worst) <= set(levels)
+    for customer, rank in worst.items():
+        assert order.index(levels[customer]["level"]) >= rank
+    loans = rows(classified, f"SELECT * FROM loan_warnings WHERE as_of = DATE '{day}'")
+    assert loans and all(r["customer_id"] in levels for r in loans)

@@ -15,6 +15,7 @@ from loanwatch.policy import Policy
 from loanwatch.rules.alerts import ALERT, alert_states
 from loanwatch.rules.catalogue import evaluate
 from loanwatch.rules.signal import Facts
+from loanwatch.rules.warning_level import Escalation, loan_warnings, warning_levels
 
 Stored = Callable[[str], Sequence[dt.date]]
 RATING = pa.schema([("as_of", pa.date32()), ("customer_id", pa.string()), ("grade", pa.int32())])
@@ -48,3 +49,23 @@ def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
         financials=engine.table("financials"))
     return alert_states(evaluate(facts, policy), _before(engine, stored, "alerts", day, ALERT),
                         day)
+
+
+def _escalations(policy: Policy) -> tuple[Escalation, ...]:
+    return tuple(Escalation(e.min_signals, e.min_severity.value, e.distinct_groups,
+                            e.raise_to.value) for e in policy.combining.escalations)
+
+
+def warning_levels_mart(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                        stored: Stored) -> ir.Table:
+    """Each borrower's warning level from the alerts open at the date (rules/warning_level)."""
+    (day,) = dates
+    return warning_levels(_on(engine, "alerts", day), engine.table("guarantees"),
+                          engine.table("loans"), _escalations(policy), day)
+
+
+def loan_warnings_mart(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                       stored: Stored) -> ir.Table:
+    (day,) = dates
+    return loan_warnings(_on(engine, "warning_levels", day), _on(engine, "alerts", day),
+                         engine.table("loans"), day)
