@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from loanwatch.policy import load_default_policy
-from loanwatch.rules.rating import class_downgrade, rating_downgrade
-from loanwatch.rules.repayment import repay_overdue
+from loanwatch.rules.rating import class_downgrade, rating_downgrade, score_deterioration
+from loanwatch.rules.repayment import repay_overdue, repay_repeat
 from loanwatch.rules.signal import Facts
 
 ON, BEFORE = dt.date(2026, 6, 30), dt.date(2026, 5, 31)
@@ -81,3 +81,30 @@ def test_rating_downgrade_fires_at_two_notches_down_since_the_run_before():
     # A 1 -> 3 fires; B one notch, C better, D first rated today: no
     assert run(rating_downgrade, "RATING-DOWNGRADE", f) == {
         "A": ("medium", f"rating grade 1 on {BEFORE} → 3 (MAX-DPD)")}
+
+
+def test_repay_repeat_fires_at_three_late_installments_in_twelve_months():
+    record = ibis.memtable(pa.table({"loan_id": ["A", "B", "C"],
+                                     "late_12m": pa.array([2, 3, 5], pa.int32())}))
+    f = facts(snapshot=snapshot(("A", "active", 0), ("B", "active", 0), ("C", "settled", 0)))
+    f = Facts(**{**f.__dict__, "repayment_record": record})
+    # B: 3 late; A only 2; C is settled
+    assert run(repay_repeat, "REPAY-REPEAT", f) == {
+        "B": ("high", "3 installments late in the last 12 months")}
+
+
+def pds(as_of: dt.date, values: dict[str, str]) -> ibis.Table:
+    return ibis.memtable(pa.table({
+        "as_of": pa.array([as_of] * len(values), pa.date32()), "customer_id": list(values),
+        "pd_12m": pa.array([Decimal(v) for v in values.values()], pa.decimal128(9, 6))}))
+
+
+def test_score_deterioration_needs_the_pd_doubled_and_above_five_percent():
+    f = facts(ratings=pds(ON, {"A": "0.120000", "B": "0.060000", "C": "0.040000",
+                               "D": "0.119999"}),
+              previous_ratings=pds(BEFORE, {"A": "0.060000", "B": "0.030000", "C": "0.010000",
+                                            "D": "0.060000"}))
+    # A 0.06 -> 0.12 (x2, > 5%) and B 0.03 -> 0.06 fire; C stays below 5%; D not doubled
+    assert run(score_deterioration, "SCORE-DETERIORATION", f) == {
+        "A": ("medium", f"PD 0.060000 on {BEFORE} → 0.120000"),
+        "B": ("medium", f"PD 0.030000 on {BEFORE} → 0.060000")}

@@ -18,7 +18,10 @@ from loanwatch.rules.signal import Facts
 from loanwatch.rules.warning_level import Escalation, loan_warnings, warning_levels
 
 Stored = Callable[[str], Sequence[dt.date]]
-RATING = pa.schema([("as_of", pa.date32()), ("customer_id", pa.string()), ("grade", pa.int32())])
+MORE_TABLES = ("financials", "incomes", "collaterals", "collateral_valuations", "guarantees",
+               "transactions", "accounts", "covenants")
+RATING = pa.schema([("as_of", pa.date32()), ("customer_id", pa.string()), ("grade", pa.int32()),
+                    ("pd_12m", pa.decimal128(9, 6))])
 
 
 def _on(engine: AnalyticsEngine, mart: str, day: dt.date) -> ir.Table:
@@ -42,11 +45,12 @@ def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
         as_of=day, snapshot=_on(engine, "loan_snapshot", day),
         classification=_on(engine, "classification", day),
         class_events=_on(engine, "class_events", day), ratings=_on(engine, "ratings", day),
+        repayment_record=_on(engine, "repayment_record", day),
         previous_ratings=_before(engine, stored, "ratings", day, RATING),
         loans=engine.table("loans"), customers=engine.table("customers"),
         bureau_reports=engine.table("bureau_reports"),
         registry_events=engine.table("registry_events"),
-        financials=engine.table("financials"))
+        **{name: engine.table(name) for name in MORE_TABLES})
     return alert_states(evaluate(facts, policy), _before(engine, stored, "alerts", day, ALERT),
                         day)
 

@@ -41,14 +41,22 @@ def _before(stored: Stored, mart: str, day: dt.date) -> dt.date | None:
     return max(earlier) if earlier else None
 
 
+def repayment_record(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
+                     stored: Stored) -> ir.Table:
+    """Per loan with installments due in the 12 months to the date: how many were late."""
+    (day,) = dates
+    late = late_since(engine.table("installments"), engine.table("repayments"), day,
+                      months_before(day, 12), policy.dpd.materiality_threshold)
+    return late.select("loan_id", as_of=ibis.date(day), late_12m=late.late)
+
+
 def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
             stored: Stored) -> ir.Table:
     """Borrower ratings (内部评级) at the date, refreshed by every run (``rated_on``)."""
     (day,) = dates
     snapshot = _on(engine, "loan_snapshot", day)
-    late = late_since(engine.table("installments"), engine.table("repayments"), day,
-                      months_before(day, 12), policy.dpd.materiality_threshold)
-    loans = snapshot.left_join(late, snapshot.loan_id == late.loan_id).drop("loan_id_right")
+    late = _on(engine, "repayment_record", day).select(r_loan_id="loan_id", late="late_12m")
+    loans = snapshot.left_join(late, snapshot.loan_id == late.r_loan_id).drop("r_loan_id")
     loans = loans.mutate(late_12m=loans.late.coalesce(0))
     r = borrower_ratings(loans, engine.table("bureau_reports"), engine.table("registry_events"),
                          day, rating_rules(policy))

@@ -11,6 +11,8 @@ import ibis.expr.types as ir
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.rules.signal import Facts, Signal, firings
 
+_PD = "decimal(18,6)"
+
 
 def class_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     """CLASS-DOWNGRADE: a loan's five-level class worsened since the run before; the step
@@ -38,7 +40,26 @@ def rating_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
         policy.severity.value), evidence=evidence))
 
 
+def score_deterioration(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
+    """SCORE-DETERIORATION: the borrower's 12-month PD at least ``min_pd_ratio`` times the PD
+    of the run before and above ``pd_above`` (the rating's PD until a behavioural model is
+    trained)."""
+    p = policy.params
+    now, before = facts.ratings, facts.previous_ratings
+    b = before.select(b_customer_id=before.customer_id, was=before.pd_12m, was_on=before.as_of)
+    t = now.join(b, now.customer_id == b.b_customer_id)
+    pd, was = t.pd_12m.cast(_PD), t.was.cast(_PD)  # exact: equal scales multiply in Ibis
+    t = t.filter(pd >= was * ibis.literal(p.min_pd_ratio, _PD),
+                 pd > ibis.literal(p.pd_above, _PD))
+    evidence = ("PD " + t.was.cast("string") + " on " + t.was_on.cast("string") + " → "
+                + t.pd_12m.cast("string"))
+    return firings(t.mutate(loan_id=ibis.null("string"), severity=ibis.literal(
+        policy.severity.value), evidence=evidence))
+
+
 SIGNALS = (
     Signal("CLASS-DOWNGRADE", "五级分类下调", "Five-level class downgraded", class_downgrade),
     Signal("RATING-DOWNGRADE", "内部评级下调", "Internal rating downgraded", rating_downgrade),
+    Signal("SCORE-DETERIORATION", "违约概率显著上升", "Probability of default rising sharply",
+           score_deterioration),
 )

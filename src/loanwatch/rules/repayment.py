@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from loanwatch.policy.signals import SignalPolicy
-from loanwatch.rules.signal import Facts, Signal, firings
+from loanwatch.rules.signal import Facts, Signal, firings, no_firings
 
 
 def repay_overdue(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
@@ -27,6 +27,22 @@ def repay_overdue(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     return firings(s.mutate(severity=severity, evidence=evidence))
 
 
+def repay_repeat(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
+    """REPAY-REPEAT: ``min_overdues`` or more installments paid late (or still unpaid) among
+    those due in the last 12 months (the repayment record; ``window_months`` is 12 there).
+    The second rule of SIGNALS.md, twice more than 5 working days late, needs how late each
+    was, which the record does not keep yet."""
+    if facts.repayment_record is None:
+        return no_firings()
+    r, s = facts.repayment_record, facts.snapshot
+    s = s.filter(s.status == "active").select(s_loan_id=s.loan_id, customer_id=s.customer_id)
+    t = r.join(s, r.loan_id == s.s_loan_id)
+    t = t.filter(t.late_12m >= policy.params.min_overdues)
+    evidence = t.late_12m.cast("string") + " installments late in the last 12 months"
+    return firings(t.mutate(severity=ibis.literal(policy.severity.value), evidence=evidence))
+
+
 SIGNALS = (
     Signal("REPAY-OVERDUE", "贷款逾期", "Loan overdue", repay_overdue),
+    Signal("REPAY-REPEAT", "反复逾期", "Repeatedly late", repay_repeat),
 )

@@ -40,7 +40,17 @@ class Facts:
     customers: ir.Table
     bureau_reports: ir.Table
     registry_events: ir.Table
-    financials: ir.Table | None = None  # enterprise statements; None: not known
+    # per loan: late installments in the last 12 months (None: not computed)
+    repayment_record: ir.Table | None = None
+    # more input tables (None: not known, and the signals reading them do not fire)
+    financials: ir.Table | None = None
+    incomes: ir.Table | None = None
+    collaterals: ir.Table | None = None
+    collateral_valuations: ir.Table | None = None
+    guarantees: ir.Table | None = None
+    transactions: ir.Table | None = None
+    accounts: ir.Table | None = None
+    covenants: ir.Table | None = None
 
 
 Calculation = Callable[[Facts, SignalPolicy[Any]], ir.Table]
