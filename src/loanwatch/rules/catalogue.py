@@ -1,8 +1,8 @@
 """The shipped signal catalogue: every calculation by signal id, evaluated for the signals
 the policy switches on, with the policy's severity, parameters and actions.
 
-Signals of SIGNALS.md not yet in ``CATALOGUE`` (fund flows, invoices, settlement, financial,
-individual, collateral, guarantee, score, workflow) have no calculation yet and do not fire."""
+Signals of SIGNALS.md not yet in ``CATALOGUE`` (REPAY-PARTIAL, REPAY-DUE-SOON-RISK, fund
+flows, invoices, guarantees, workflow) have no calculation yet and do not fire."""
 
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ import ibis
 import ibis.expr.types as ir
 
 from loanwatch.policy import Policy
-from loanwatch.rules import bureau, rating, registry, repayment
+from loanwatch.rules import (
+    bureau,
+    collateral,
+    financial,
+    rating,
+    registry,
+    repayment,
+    settlement,
+)
 from loanwatch.rules.signal import Facts, Signal, no_firings
 
 CATALOGUE: dict[str, Signal] = {
-    s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS, *rating.SIGNALS)
+    s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS,
+                      *settlement.SIGNALS, *financial.SIGNALS, *collateral.SIGNALS,
+                      *rating.SIGNALS)
 }
 
 
