@@ -2,7 +2,7 @@
 (snapshot, ratings, classification with IFRS 9 stage and ECL, class migration and events,
 portfolio metrics, bucket migration, roll rates, vintage, concentration).
 
-    python benchmarks/run_bench.py [--loans 1000000] [--repeat 1]
+    python benchmarks/run_bench.py [--loans 1000000] [--repeat 1] [--mart NAME ...]
 
 Uses the workspace of benchmarks/engine_bench.py (generated and imported once). The
 baseline, measured in the same run, is the loan snapshot alone (the engine benchmark's Ibis
@@ -48,6 +48,8 @@ def main() -> int:
     ap.add_argument("--loans", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--mart", action="append", default=[],
+                    help="only these marts and what they read (loanwatch run --mart); default all")
     a = ap.parse_args()
     ws = ensure_workspace(a.loans, a.seed)
     sys.path.insert(0, str(HERE.parent / "src"))
@@ -63,7 +65,8 @@ def main() -> int:
         shutil.copytree(ws, work)
         # the cached workspace may hold the policy file of an older LoanWatch
         (work / "policy.yaml").write_text(default_policy_text(), encoding="utf-8")
-        run = measure([cli, "run", "--workspace", work, "--as-of", AS_OF])
+        only = [arg for m in a.mart for arg in ("--mart", m)]
+        run = measure([cli, "run", "--workspace", work, "--as-of", AS_OF, *only])
         if run.returncode != 0:
             print(run.stderr[-3000:])
             return 2
@@ -72,7 +75,8 @@ def main() -> int:
         parts = mart_seconds(work)
     shutil.rmtree(work, ignore_errors=True)
     whole = statistics.median(seconds)
-    print(f"{'loanwatch run --as-of (whole command)':45s} {whole:7.2f} s  peak {max(peaks):6.0f} MB"
+    what = "loanwatch run --as-of" + (f" ({len(a.mart)} marts asked)" if a.mart else " (all marts)")
+    print(f"{what:45s} {whole:7.2f} s  peak {max(peaks):6.0f} MB"
           f"  = {whole / snap_s:.1f}x the snapshot alone")
     for mart, s in parts.items():
         print(f"  {mart:22s} {s:7.2f} s" if s == s else f"  {mart:22s} (first: start-up + compute)")

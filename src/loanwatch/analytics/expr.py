@@ -43,3 +43,19 @@ def days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
 
 def month_number(d: ir.DateValue) -> ir.IntegerValue:
     return d.year() * 12 + d.month()
+
+
+def known_by(t: ir.Table, date_column: str, on: dt.date | ir.DateValue) -> ir.Table:
+    """The rows of ``t`` known at the end of day ``on``: dated by then (``date_column``) and,
+    for a stored table, the versions in force."""
+    d = day(on)
+    if "_valid_from" in t.columns:
+        t = t.filter(in_force(t, d))
+    return t.filter(t[date_column] <= d)
+
+
+def latest_by(t: ir.Table, key: str, date_column: str) -> ir.Table:
+    """Each ``key``'s row of ``t`` with the latest ``date_column`` (e.g. a customer's latest
+    bureau report)."""
+    w = ibis.window(group_by=t[key], order_by=ibis.desc(t[date_column]))
+    return t.filter(ibis.row_number().over(w) == 0)

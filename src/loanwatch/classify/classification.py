@@ -22,7 +22,7 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import day, in_force
+from loanwatch.analytics.expr import day, in_force, known_by, latest_by
 from loanwatch.analytics.repayment_record import installment_cover, repayment_facts
 from loanwatch.classify.floors import (
     CLASSES,
@@ -210,10 +210,7 @@ def _with_observation(t: ir.Table, restructured: ir.Table, npl: ir.Table, x: Cla
 
 
 def _latest_bureau(bureau: ir.Table, as_of: dt.date) -> ir.Table:
-    d = day(as_of)
-    b = bureau.filter(in_force(bureau, d), bureau.reported_on <= d)
-    w = ibis.window(group_by=b.customer_id, order_by=ibis.desc(b.reported_on))
-    return b.filter(ibis.row_number().over(w) == 0)
+    return latest_by(known_by(bureau, "reported_on", as_of), "customer_id", "reported_on")
 
 
 def _with_override(t: ir.Table, overrides: ir.Table, as_of: dt.date) -> ir.Table:

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.datatypes as dtypes
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import day, in_force, money, zero
+from loanwatch.analytics.expr import day, in_force, known_by, latest_by, money, zero
 from loanwatch.policy import Policy
 
 ON_BOOK = ("active", "written_off")
@@ -90,10 +90,7 @@ def borrower_indicators(loans: ir.Table, bureau_reports: ir.Table, registry_even
 
 def latest_bureau(bureau_reports: ir.Table, as_of: dt.date) -> ir.Table:
     """Each customer's latest bureau report dated by ``as_of``."""
-    d = day(as_of)
-    b = bureau_reports.filter(in_force(bureau_reports, d), bureau_reports.reported_on <= d)
-    w = ibis.window(group_by=b.customer_id, order_by=ibis.desc(b.reported_on))
-    b = b.filter(ibis.row_number().over(w) == 0)
+    b = latest_by(known_by(bureau_reports, "reported_on", as_of), "customer_id", "reported_on")
     return b.select(b_customer_id=b.customer_id,
                     bureau_overdue_amount=money(b.overdue_amount),
                     **{name: b[name].cast("int64") for name in BUREAU_INDICATORS})

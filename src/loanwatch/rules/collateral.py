@@ -9,7 +9,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import in_force, money
+from loanwatch.analytics.expr import in_force, known_by, latest_by, money
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.rules.evidence import money_text, percent_text
 from loanwatch.rules.signal import Facts, Signal, firings, no_firings
@@ -33,10 +33,8 @@ def _collaterals(facts: Facts) -> ir.Table:
 
 
 def _latest_valuations(facts: Facts) -> ir.Table:
-    v = facts.collateral_valuations
-    v = v.filter(in_force(v, facts.as_of), v.valued_on <= ibis.date(facts.as_of))
-    w = ibis.window(group_by=v.collateral_id, order_by=ibis.desc(v.valued_on))
-    return v.filter(ibis.row_number().over(w) == 0).select("collateral_id", "valued_on", "value")
+    v = known_by(facts.collateral_valuations, "valued_on", facts.as_of)
+    return latest_by(v, "collateral_id", "valued_on").select("collateral_id", "valued_on", "value")
 
 
 def _valued(facts: Facts) -> ir.Table:

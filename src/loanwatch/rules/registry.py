@@ -10,7 +10,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import in_force, money
+from loanwatch.analytics.expr import in_force, known_by, latest_by, money
 from loanwatch.domain.calendar import months_before
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.policy.vocabulary import Severity
@@ -90,13 +90,7 @@ def key_person_churn(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
 
 def _net_assets(facts: Facts, financials: ir.Table) -> ir.Table:
     """Each customer's net assets from its latest statement with period_end by as_of."""
-    f = financials
-    d = ibis.date(facts.as_of)
-    if "_valid_from" in f.columns:
-        f = f.filter(in_force(f, d))
-    f = f.filter(f.period_end <= d)
-    w = ibis.window(group_by=f.customer_id, order_by=ibis.desc(f.period_end))
-    f = f.filter(ibis.row_number().over(w) == 0)
+    f = latest_by(known_by(financials, "period_end", facts.as_of), "customer_id", "period_end")
     return f.select(n_customer_id=f.customer_id, period_end=f.period_end,
                     net_assets=money(f.total_assets - f.total_liabilities))
 
