@@ -7,7 +7,7 @@ stored for the date before; so they run one date at a time on the workspace's Du
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from loanwatch.analytics.ecl import expected_credit_loss, loan_security
 from loanwatch.analytics.repayment_record import late_since
+from loanwatch.batch.dated import Stored, date_before, rows_before, rows_on
 from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
 from loanwatch.classify.events import class_downgrades
 from loanwatch.classify.migration import class_migration
@@ -24,21 +25,11 @@ from loanwatch.domain.calendar import months_before, previous_month_end
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 
-Stored = Callable[[str], Sequence[dt.date]]
 # what a classification carries from one run to the next (classification.py)
-CARRIED = {"loan_id": pa.string(), "as_of": pa.date32(), "five_class": pa.string(),
-           "npl_since": pa.date32(), "class_before_restructuring": pa.string(),
-           "origination_grade": pa.int32(), "origination_pd": pa.decimal128(9, 6)}
-
-
-def _on(engine: AnalyticsEngine, mart: str, day: dt.date) -> ir.Table:
-    t = engine.table(mart)
-    return t.filter(t.as_of == day)
-
-
-def _before(stored: Stored, mart: str, day: dt.date) -> dt.date | None:
-    earlier = [d for d in stored(mart) if d < day]
-    return max(earlier) if earlier else None
+CARRIED = pa.schema([
+    ("loan_id", pa.string()), ("as_of", pa.date32()), ("five_class", pa.string()),
+    ("npl_since", pa.date32()), ("class_before_restructuring", pa.string()),
+    ("origination_grade", pa.int32()), ("origination_pd", pa.decimal128(9, 6))])
 
 
 def repayment_record(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
@@ -54,8 +45,8 @@ def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
             stored: Stored) -> ir.Table:
     """Borrower ratings (内部评级) at the date, refreshed by every run (``rated_on``)."""
     (day,) = dates
-    snapshot = _on(engine, "loan_snapshot", day)
-    late = _on(engine, "repayment_record", day).select(r_loan_id="loan_id", late="late_12m")
+    snapshot = rows_on(engine, "loan_snapshot", day)
+    late = rows_on(engine, "repayment_record", day).select(r_loan_id="loan_id", late="late_12m")
     loans = snapshot.left_join(late, snapshot.loan_id == late.r_loan_id).drop("r_loan_id")
     loans = loans.mutate(late_12m=loans.late.coalesce(0))
     r = borrower_ratings(loans, engine.table("bureau_reports"), engine.table("registry_events"),
@@ -66,18 +57,17 @@ def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
 def classification(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
                    stored: Stored) -> ir.Table:
     (day,) = dates
-    before = _before(stored, "classification", day)
-    previous = (_on(engine, "classification", before).select(*CARRIED) if before else
-                ibis.memtable(pa.table({k: pa.array([], t) for k, t in CARRIED.items()})))
+    previous = rows_before(engine, stored, "classification", day, CARRIED)
+    rated = rows_on(engine, "ratings", day)
     x = ClassInputs(
-        snapshot=_on(engine, "loan_snapshot", day), loans=engine.table("loans"),
+        snapshot=rows_on(engine, "loan_snapshot", day), loans=engine.table("loans"),
         installments=engine.table("installments"), repayments=engine.table("repayments"),
         customers=engine.table("customers"), bureau_reports=engine.table("bureau_reports"),
         registry_events=engine.table("registry_events"), previous=previous,
         overrides=engine.table("lw_class_overrides"), marks=engine.table("lw_technical_marks"),
-        ratings=_on(engine, "ratings", day))
+        ratings=rated)
     t = loan_classification(x, day, class_rules(policy))
-    return _with_provision(engine, t, previous, _on(engine, "ratings", day), day, policy)
+    return _with_provision(engine, t, previous, rated, day, policy)
 
 
 def _with_provision(engine: AnalyticsEngine, t: ir.Table, previous: ir.Table, rated: ir.Table,
@@ -107,17 +97,17 @@ def class_migration_mart(engine: AnalyticsEngine, dates: Sequence[dt.date], poli
     classified has no rows)."""
     (day,) = dates
     before = previous_month_end(day)
-    now = _on(engine, "classification", day)
+    now = rows_on(engine, "classification", day)
     if before not in stored("classification"):
         return class_migration(now.limit(0), now, day)
-    return class_migration(_on(engine, "classification", before), now, day)
+    return class_migration(rows_on(engine, "classification", before), now, day)
 
 
 def class_events(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
                  stored: Stored) -> ir.Table:
     """CLASS-DOWNGRADE events: loans whose class worsened since the run before."""
     (day,) = dates
-    now = _on(engine, "classification", day)
-    before = _before(stored, "classification", day)
-    return class_downgrades(_on(engine, "classification", before) if before else now.limit(0),
+    now = rows_on(engine, "classification", day)
+    before = date_before(stored, "classification", day)
+    return class_downgrades(rows_on(engine, "classification", before) if before else now.limit(0),
                             now)

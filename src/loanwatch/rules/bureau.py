@@ -10,7 +10,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import in_force, money
+from loanwatch.analytics.expr import known_by, money
 from loanwatch.domain.calendar import months_before
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.rules.evidence import money_text, percent_text
@@ -21,8 +21,7 @@ __all__ = ["SIGNALS", "money_text", "percent_text"]
 
 
 def _reports(facts: Facts) -> ir.Table:
-    r = facts.bureau_reports
-    return r.filter(in_force(r, facts.as_of), r.reported_on <= ibis.date(facts.as_of))
+    return known_by(facts.bureau_reports, "reported_on", facts.as_of)
 
 
 def _first(reports: ir.Table, *, newest: bool) -> ir.Table:

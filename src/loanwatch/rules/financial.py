@@ -12,7 +12,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import in_force, money, zero
+from loanwatch.analytics.expr import in_force, known_by, latest_by, money, zero
 from loanwatch.domain.calendar import months_before
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.policy.vocabulary import Severity
@@ -85,9 +85,8 @@ def revenue_drop(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
 def _year_start_ratio(facts: Facts) -> ir.Table:
     """Each customer's debt ratio on its latest statement on or before Dec 31 last year."""
     f = _ranked(facts)
-    f = f.filter(f.period_end <= ibis.date(dt.date(facts.as_of.year - 1, 12, 31)))
-    w = ibis.window(group_by=f.customer_id, order_by=ibis.desc(f.period_end))
-    f = f.filter(ibis.row_number().over(w) == 0)
+    f = latest_by(f.filter(f.period_end <= ibis.date(dt.date(facts.as_of.year - 1, 12, 31))),
+                  "customer_id", "period_end")
     return f.select(base_customer_id=f.customer_id, base_period_end=f.period_end,
                     base_ratio=_ratio(f.total_liabilities, f.total_assets))
 
@@ -203,9 +202,8 @@ def _income(facts: Facts, months: int) -> ir.Table:
 def _debts(facts: Facts) -> ir.Table:
     """Active loans here and the latest bureau loans balance, per customer."""
     here = _active_loans(facts)
-    r = _dated(facts.bureau_reports, "reported_on", facts.as_of)
-    w = ibis.window(group_by=r.customer_id, order_by=ibis.desc(r.reported_on))
-    r = r.filter(ibis.row_number().over(w) == 0)
+    r = latest_by(known_by(facts.bureau_reports, "reported_on", facts.as_of), "customer_id",
+                  "reported_on")
     r = r.select(r_customer_id=r.customer_id, reported_on=r.reported_on, bureau=r.loans_balance)
     t = here.outer_join(r, here.l_customer_id == r.r_customer_id)
     return t.mutate(d_customer_id=t.l_customer_id.coalesce(t.r_customer_id),
