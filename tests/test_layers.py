@@ -24,8 +24,10 @@ ALLOWED: dict[str, set[str]] = {
     "classify": {"domain", "analytics", "policy"},
     "rules": {"domain", "analytics", "policy"},
     "batch": {"domain", "analytics", "classify", "rules", "engines", "policy", "workspace"},
+    # reports render what the batch measured
+    "reports": {"domain", "rules", "batch"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
-            "classify"},
+            "classify", "reports"},
 }
 
 

@@ -162,6 +162,29 @@ def test_alerts_are_one_per_signal_and_subject_and_follow_the_overdue_loans(clas
     assert downgraded == events
 
 
+def test_the_repayment_signals_follow_the_repayment_record(classified):
+    day = MONTHS[-1]
+    record = {r["loan_id"]: r for r in rows(
+        classified, "SELECT r.* FROM repayment_record r JOIN loan_snapshot s ON s.loan_id = "
+        f"r.loan_id AND s.as_of = r.as_of WHERE r.as_of = DATE '{day}' AND s.status = 'active'")}
+    assert all(r["long_late_12m"] <= r["late_12m"] and r["partial_periods"] <= r["recent_periods"]
+               and r["partial_periods"] == len(r["partials"] or []) for r in record.values())
+
+    def alerted(signal_id: str) -> set[str]:
+        return {a["loan_id"] for a in rows(
+            classified, f"SELECT loan_id FROM alerts WHERE as_of = DATE '{day}' AND "
+            f"signal_id = '{signal_id}' AND status = 'open'")}
+
+    partial = {k for k, r in record.items() if r["partial_periods"] >= 2}
+    repeat = {k for k, r in record.items() if r["late_12m"] >= 3 or r["long_late_12m"] >= 2}
+    assert partial and alerted("REPAY-PARTIAL") == partial
+    assert repeat and alerted("REPAY-REPEAT") == repeat
+    soon = {r["loan_id"] for r in rows(
+        classified, f"SELECT loan_id FROM loan_snapshot WHERE as_of = DATE '{day}' AND status = "
+        f"'active' AND next_due_on > DATE '{day}' AND next_due_on <= DATE '{day}' + 5")}
+    assert alerted("REPAY-DUE-SOON-RISK") and alerted("REPAY-DUE-SOON-RISK") < soon
+
+
 def test_each_borrower_s_warning_level_is_at_least_its_worst_open_alert(classified):
     order = ("info", "low", "medium", "high", "critical")
     day = MONTHS[-1]

@@ -77,7 +77,7 @@ def test_every_signal_is_enabled_and_recommends_an_action(policy: Policy) -> Non
      ["rerate", "remind"]),
     ("CLASS-DOWNGRADE", "high",
      {"critical_from_class": FiveClass.SPECIAL_MENTION,
-      "critical_to_class": FiveClass.SUBSTANDARD},
+      "critical_to_class": FiveClass.SUBSTANDARD, "overdue_only_severity": Severity.MEDIUM},
      ["early_recall", "preserve_assets", "collect"]),
     ("COLL-STATUS", "critical", {}, ["inspect", "preserve_assets"]),
     ("TASK-CONFIRMATION-LATE", "low", {}, ["inspect"]),

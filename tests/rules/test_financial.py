@@ -40,6 +40,9 @@ CUSTOMER = pa.schema([("customer_id", pa.string()), ("customer_type", pa.string(
 LOAN = pa.schema([("loan_id", pa.string()), ("customer_id", pa.string()), ("status", pa.string()),
                   ("outstanding_principal", MONEY), ("next_due_amount", MONEY),
                   ("dpd", pa.int32())])
+TERMS = pa.schema([("loan_id", pa.string()), ("customer_id", pa.string()), ("principal", MONEY),
+                   ("annual_rate", pa.decimal128(12, 8)), ("repayment_method", pa.string()),
+                   ("disbursed_on", pa.date32()), ("maturity_on", pa.date32()), *VALID])
 REPORT = pa.schema([("customer_id", pa.string()), ("reported_on", pa.date32()),
                     ("loans_balance", MONEY), *VALID])
 KEYS = ibis.memtable(pa.table({"customer_id": pa.array([], pa.string()),
@@ -72,9 +75,15 @@ def customer(cid: str = "C", kind: str = "individual", annual: str | None = None
 
 
 def loan(lid: str = "L1", *, principal: str = "0", due: str = "0", status: str = "active",
-         cid: str = "C") -> dict:
+         cid: str = "C", next_due: str | None = None, terms: dict | None = None) -> dict:
+    """A loan on the book; by default its contract pays ``due`` a month (12 months, equal
+    principal, no interest); ``terms`` overrides the contract."""
+    contract = {"principal": Decimal(due) * 12, "annual_rate": Decimal(0),
+                "repayment_method": "equal_principal", "disbursed_on": D("2026-01-10"),
+                "maturity_on": D("2027-01-10"), **(terms or {})}
     return {"loan_id": lid, "customer_id": cid, "status": status,
-            "outstanding_principal": Decimal(principal), "next_due_amount": Decimal(due), "dpd": 0}
+            "outstanding_principal": Decimal(principal),
+            "next_due_amount": Decimal(next_due or due), "dpd": 0, "terms": contract}
 
 
 def report(on: str, balance: str, cid: str = "C") -> dict:
@@ -88,8 +97,12 @@ def table(rows: list[dict] | None, schema: pa.Schema):
 
 def facts(*, statements: list[dict] | None = None, income: list[dict] | None = None,
           customers: list[dict] = (), loans: list[dict] = (), reports: list[dict] = ()) -> Facts:
-    return Facts(as_of=AS_OF, snapshot=table(list(loans), LOAN), classification=KEYS,
-                 class_events=KEYS, ratings=KEYS, previous_ratings=KEYS, loans=KEYS,
+    terms = [{"loan_id": x["loan_id"], "customer_id": x["customer_id"], **x["terms"],
+              "_valid_from": None, "_valid_to": None} for x in loans]
+    return Facts(as_of=AS_OF, snapshot=table([{k: v for k, v in x.items() if k != "terms"}
+                                              for x in loans], LOAN),
+                 classification=KEYS, class_events=KEYS, ratings=KEYS, previous_ratings=KEYS,
+                 loans=table(terms, TERMS),
                  customers=table(list(customers), CUSTOMER),
                  bureau_reports=table(list(reports), REPORT), registry_events=REGISTRY,
                  financials=table(statements, STATEMENT), incomes=table(income, INCOME))
@@ -240,20 +253,33 @@ def test_debt_burden(kwargs, expected):
 @pytest.mark.parametrize("kwargs, expected", [
     pytest.param(dict(income=incomes({"2026-03": "4000", "2026-04": "4000", "2026-05": "4000"}),
                       loans=[loan(due="1500"), loan("L2", due="600")]),
-                 ("medium", "monthly payments due 2,100.00 / monthly income 4,000.00 "
+                 ("medium", "monthly payments 2,100.00 / monthly income 4,000.00 "
                   "(3-month mean) = 52.5%"), id="medium"),
     pytest.param(dict(income=incomes({"2026-05": "4000"}), loans=[loan(due="2000")]),
                  None, id="exactly-50%-does-not"),
     pytest.param(dict(income=incomes({"2026-05": "4000"}), loans=[loan(due="2800")]),
-                 ("medium", "monthly payments due 2,800.00 / monthly income 4,000.00 "
+                 ("medium", "monthly payments 2,800.00 / monthly income 4,000.00 "
                   "(3-month mean) = 70.0%"), id="exactly-70%-medium"),
     pytest.param(dict(customers=[customer(annual="48000")], loans=[loan(due="2801")]),
-                 ("high", "monthly payments due 2,801.00 / monthly income 4,000.00 "
+                 ("high", "monthly payments 2,801.00 / monthly income 4,000.00 "
                   "(declared annual income / 12) = 70.0%"), id="above-70%-high"),
     pytest.param(dict(income=incomes({"2026-01": "4000"}), loans=[loan(due="2801")]),
                  None, id="income-older-than-3-months-unknown"),
     pytest.param(dict(customers=[customer(kind="enterprise", annual="1")], loans=[loan(due="9")]),
                  None, id="enterprise-ignored"),
+    # the contract's monthly payment, not the next amount due (a prepayment, a balloon)
+    pytest.param(dict(income=incomes({"2026-05": "4000"}), loans=[loan(due="1000", next_due="90000")]),
+                 None, id="a-prepayment-due-is-not-the-monthly-payment"),
+    pytest.param(dict(income=incomes({"2026-05": "4000"}), loans=[loan(principal="80000", terms={
+        "principal": Decimal("100000"), "annual_rate": Decimal("0.12"),
+        "repayment_method": "equal_installment"})]),
+        ("high", "monthly payments 8,884.88 / monthly income 4,000.00 (3-month mean) = 222.1%"),
+        id="annuity-of-the-principal"),
+    pytest.param(dict(income=incomes({"2026-05": "4000"}), loans=[loan(principal="250000", terms={
+        "principal": Decimal("300000"), "annual_rate": Decimal("0.12"),
+        "repayment_method": "interest_first"})]),
+        ("medium", "monthly payments 2,500.00 / monthly income 4,000.00 (3-month mean) = 62.5%"),
+        id="interest-first-pays-the-interest-on-what-is-owed"),
 ])
 def test_repay_to_income(kwargs, expected):
     kwargs.setdefault("customers", [customer()])

@@ -30,7 +30,8 @@ EVENT = pa.schema([
     ("detail", pa.string()), ("amount", MONEY), ("_valid_from", pa.date32()),
     ("_valid_to", pa.date32())])
 SNAPSHOT = pa.schema([("loan_id", pa.string()), ("customer_id", pa.string()),
-                      ("dpd", pa.int32()), ("status", pa.string())])
+                      ("dpd", pa.int32()), ("status", pa.string()),
+                      ("outstanding_principal", MONEY)])
 KEYS = ibis.memtable(pa.table({"customer_id": pa.array([], pa.string()),
                                "loan_id": pa.array([], pa.string())}))
 BUREAU = ibis.memtable(pa.schema([
@@ -47,11 +48,12 @@ def event(kind: str, on: str, *, amount: str | None = None, customer: str = "C",
             "_valid_to": valid[1] and D(valid[1])}
 
 
-def facts(events: list[dict], loans: tuple[tuple[str, int], ...] = ()) -> Facts:
-    """``loans``: the borrower C's loans on the book as (status, dpd)."""
+def facts(events: list[dict], loans: tuple[tuple[str, int], ...] = (), owed: str = "0") -> Facts:
+    """``loans``: the borrower C's loans on the book as (status, dpd), each owing ``owed``."""
     snapshot = pa.Table.from_pylist(
-        [{"loan_id": f"L{i}", "customer_id": "C", "dpd": dpd, "status": status}
-         for i, (status, dpd) in enumerate(loans)], SNAPSHOT)
+        [{"loan_id": f"L{i}", "customer_id": "C", "dpd": dpd, "status": status,
+          "outstanding_principal": Decimal(owed)} for i, (status, dpd) in enumerate(loans)],
+        SNAPSHOT)
     return Facts(as_of=AS_OF, snapshot=ibis.memtable(snapshot), classification=KEYS,
                  class_events=KEYS, ratings=KEYS, previous_ratings=KEYS, loans=KEYS, customers=KEYS,
                  bureau_reports=BUREAU, registry_events=ibis.memtable(pa.Table.from_pylist(events, EVENT)))
@@ -131,6 +133,18 @@ def financials(net: dict[str, tuple[str, str]]) -> ibis.Table:
 def test_litigation_without_financials(events, expected):
     got = fired(litigation, "REG-LITIGATION", events)
     assert got == (expected and ("medium", expected))
+
+
+@pytest.mark.parametrize("amount, loans, expected", [
+    ("100000", (("active", 0), ("active", 0)), "lawsuit 2026-03-01 100,000.00 vs 1,000,000.00 owed here"),
+    ("99999.99", (("active", 0), ("active", 0)), None),
+    ("99999.99", (("active", 0), ("settled", 0)), "lawsuit 2026-03-01 99,999.99 vs 500,000.00 owed here"),
+])
+def test_litigation_without_a_statement_against_what_the_borrower_owes(amount, loans, expected):
+    got = litigation(facts([event("lawsuit", "2026-03-01", amount=amount)], loans, owed="500000"),
+                     POLICY.signals["REG-LITIGATION"])
+    rows = ibis.duckdb.connect().to_pyarrow(got).to_pylist()
+    assert (rows[0]["evidence"] if rows else None) == expected
 
 
 @pytest.mark.parametrize("amount, expected", [

@@ -1,5 +1,5 @@
-"""Group A (REPAY-OVERDUE) and group I (CLASS-DOWNGRADE, RATING-DOWNGRADE): facts in,
-firings out."""
+"""Group A (REPAY-OVERDUE, REPAY-PARTIAL, REPAY-REPEAT, REPAY-DUE-SOON-RISK) and group I
+(CLASS-DOWNGRADE, RATING-DOWNGRADE, SCORE-DETERIORATION): facts in, firings out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ import pytest
 
 from loanwatch.policy import load_default_policy
 from loanwatch.rules.rating import class_downgrade, rating_downgrade, score_deterioration
-from loanwatch.rules.repayment import repay_overdue, repay_repeat
+from loanwatch.rules.repayment import (
+    repay_due_soon_risk,
+    repay_overdue,
+    repay_partial,
+    repay_repeat,
+)
 from loanwatch.rules.signal import Facts
 
 ON, BEFORE = dt.date(2026, 6, 30), dt.date(2026, 5, 31)
@@ -56,16 +61,23 @@ def test_a_written_off_loan_is_not_an_overdue_alert():
     assert got == {}
 
 
-@pytest.mark.parametrize("was, now, severity", [
-    ("special_mention", "substandard", "critical"), ("normal", "special_mention", "high"),
-    ("substandard", "doubtful", "high")])
-def test_class_downgrade_is_critical_from_special_mention_to_substandard(was, now, severity):
+@pytest.mark.parametrize("was, now, reasons, severity", [
+    ("special_mention", "substandard", ["DPD-90"], "critical"),
+    ("normal", "special_mention", ["DPD-90"], "high"),
+    ("substandard", "doubtful", ["DPD-90"], "high"),
+    # an overdue installment alone: REPAY-OVERDUE grades the overdue, the move is milder
+    ("normal", "special_mention", ["OVERDUE"], "medium"),
+    ("normal", "special_mention", ["OVERDUE", "DEBTOR"], "high"),
+    ("normal", "substandard", ["OVERDUE"], "high"),
+])
+def test_class_downgrade_is_critical_from_special_mention_to_substandard(was, now, reasons,
+                                                                          severity):
     events = ibis.memtable(pa.table({
         "loan_id": ["L"], "customer_id": ["C"], "previous_as_of": pa.array([BEFORE], pa.date32()),
         "from_class": [was], "to_class": [now],
-        "reasons": pa.array([["DPD-90"]], pa.list_(pa.string()))}))
+        "reasons": pa.array([reasons], pa.list_(pa.string()))}))
     got = run(class_downgrade, "CLASS-DOWNGRADE", facts(class_events=events))
-    assert got == {"L": (severity, f"class {was} on {BEFORE} → {now} (DPD-90)")}
+    assert got == {"L": (severity, f"class {was} on {BEFORE} → {now} ({', '.join(reasons)})")}
 
 
 def ratings(as_of: dt.date, grades: dict[str, int]) -> ibis.Table:
@@ -83,14 +95,125 @@ def test_rating_downgrade_fires_at_two_notches_down_since_the_run_before():
         "A": ("medium", f"rating grade 1 on {BEFORE} → 3 (MAX-DPD)")}
 
 
-def test_repay_repeat_fires_at_three_late_installments_in_twelve_months():
-    record = ibis.memtable(pa.table({"loan_id": ["A", "B", "C"],
-                                     "late_12m": pa.array([2, 3, 5], pa.int32())}))
-    f = facts(snapshot=snapshot(("A", "active", 0), ("B", "active", 0), ("C", "settled", 0)))
-    f = Facts(**{**f.__dict__, "repayment_record": record})
-    # B: 3 late; A only 2; C is settled
-    assert run(repay_repeat, "REPAY-REPEAT", f) == {
-        "B": ("high", "3 installments late in the last 12 months")}
+# partly paid installments of the repayment record: (seq, due_on, received, due)
+PARTIAL = pa.struct([("seq", pa.int32()), ("due_on", pa.date32()), ("received", pa.decimal128(18, 2)),
+                     ("due", pa.decimal128(18, 2))])
+
+
+def record(*rows: tuple) -> ibis.Table:
+    """The repayment record: (loan_id, late_12m, long_late_12m, recent_periods,
+    partial_periods, partials)."""
+    cols = list(zip(*rows, strict=True))
+    return ibis.memtable(pa.table({
+        "loan_id": pa.array(cols[0], pa.string()),
+        **{name: pa.array(cols[n], pa.int32()) for n, name in enumerate(
+            ("late_12m", "long_late_12m", "recent_periods", "partial_periods"), start=1)},
+        "partials": pa.array(cols[5], pa.list_(PARTIAL))}))
+
+
+def with_record(f: Facts, r: ibis.Table) -> Facts:
+    return Facts(**{**f.__dict__, "repayment_record": r})
+
+
+def part(seq: int, due_on: str, received: str, due: str) -> dict:
+    return {"seq": seq, "due_on": dt.date.fromisoformat(due_on), "received": Decimal(received),
+            "due": Decimal(due)}
+
+
+@pytest.mark.parametrize("late, long_late, evidence", [
+    (2, 1, None),
+    (3, 0, "3 installments late in the last 12 months"),
+    (2, 2, "2 installments more than 5 working days late in the last 12 months"),
+    (4, 2, "4 installments late in the last 12 months; 2 more than 5 working days late"),
+    (1, 1, None),
+])
+def test_repay_repeat_fires_at_three_late_or_two_long_late_in_twelve_months(late, long_late,
+                                                                             evidence):
+    f = with_record(facts(snapshot=snapshot(("L", "active", 0))),
+                    record(("L", late, long_late, 3, 0, None)))
+    got = run(repay_repeat, "REPAY-REPEAT", f)
+    assert got == ({"L": ("high", evidence)} if evidence else {})
+
+
+def test_repay_repeat_and_partial_are_for_active_loans_only():
+    f = with_record(facts(snapshot=snapshot(("S", "settled", 0), ("W", "written_off", 200))),
+                    record(("S", 5, 5, 3, 3, None), ("W", 5, 5, 3, 3, None)))
+    assert run(repay_repeat, "REPAY-REPEAT", f) == {}
+    assert run(repay_partial, "REPAY-PARTIAL", f) == {}
+
+
+def test_without_a_repayment_record_the_record_signals_do_not_fire():
+    f = facts(snapshot=snapshot(("L", "active", 0)))
+    assert run(repay_repeat, "REPAY-REPEAT", f) == {}
+    assert run(repay_partial, "REPAY-PARTIAL", f) == {}
+
+
+@pytest.mark.parametrize("periods, partials, fires", [
+    (3, [part(5, "2026-04-30", "50.00", "105.00"), part(6, "2026-05-31", "20.00", "105.00")], True),
+    (3, [part(6, "2026-05-31", "20.00", "105.00")], False),  # 1 of 3
+    (2, [part(1, "2026-05-31", "0.01", "105.00"), part(2, "2026-06-30", "104.99", "105.00")], True),
+    (3, None, False),
+])
+def test_repay_partial_fires_at_two_partly_paid_of_the_last_three_installments(periods, partials,
+                                                                                fires):
+    n = len(partials or [])
+    f = with_record(facts(snapshot=snapshot(("L", "active", 0))),
+                    record(("L", 0, 0, periods, n, partials)))
+    got = run(repay_partial, "REPAY-PARTIAL", f)
+    if not fires:
+        assert got == {}
+        return
+    each = "; ".join(f"#{p['seq']} due {p['due_on']}, received {p['received']} of {p['due']}"
+                     for p in partials)
+    assert got == {"L": ("medium", f"partial payments in {n} of the last {periods} installments: "
+                                   f"{each}")}
+
+
+def due_soon(*loans: tuple[str, str, str, str | None]) -> ibis.Table:
+    """loans: (loan_id, customer_id, status, next_due_on)."""
+    return ibis.memtable(pa.table({
+        "loan_id": [x[0] for x in loans], "customer_id": [x[1] for x in loans],
+        "status": [x[2] for x in loans],
+        "next_due_on": pa.array([x[3] and dt.date.fromisoformat(x[3]) for x in loans], pa.date32()),
+        "next_due_amount": pa.array([Decimal("1050.00")] * len(loans), pa.decimal128(18, 2))}))
+
+
+# 20 borrowers with an active loan: the worst 10% are the 2 with the highest PD
+PORTFOLIO = {f"C{n:02}": "0.010000" for n in range(18)} | {"BAD": "0.250000", "WORSE": "0.300000"}
+
+
+@pytest.mark.parametrize("customer, status, next_due, fires", [
+    ("BAD", "active", "2026-07-05", True),       # due in 5 days, PD in the worst decile
+    ("WORSE", "active", "2026-07-01", True),     # due tomorrow
+    ("BAD", "active", "2026-07-06", False),      # due in 6 days
+    ("BAD", "active", "2026-06-30", False),      # due today: at its end it is missed, not soon
+    ("C00", "active", "2026-07-03", False),      # PD not in the worst decile
+    ("BAD", "settled", None, False),
+])
+def test_repay_due_soon_risk_fires_for_the_worst_decile_due_within_five_days(customer, status,
+                                                                             next_due, fires):
+    others = [(f"L-{c}", c, "active", "2026-08-31") for c in PORTFOLIO if c != customer]
+    f = facts(snapshot=due_soon(("L", customer, status, next_due), *others),
+              ratings=pds(ON, PORTFOLIO))
+    got = run(repay_due_soon_risk, "REPAY-DUE-SOON-RISK", f)
+    if not fires:
+        assert got == {}
+        return
+    pd = PORTFOLIO[customer]
+    assert got == {"L": ("low", f"installment due {next_due}, 1050.00 to pay; PD {pd} in the "
+                                "worst 10% (cut-off 0.250000)")}
+
+
+def test_the_worst_decile_keeps_every_borrower_at_the_cut_off_pd():
+    # 20 borrowers, 2 in the worst 10%: the second-worst PD is shared by three, all in; a
+    # borrower rated but without an active loan is not in the portfolio
+    ratings = {f"C{n:02}": "0.010000" for n in range(16)} | {
+        "A": "0.300000", "B": "0.120000", "C": "0.120000", "D": "0.120000", "GONE": "0.900000"}
+    loans = [(f"L-{c}", c, "active", "2026-07-02") for c in ratings if c != "GONE"]
+    f = facts(snapshot=due_soon(*loans), ratings=pds(ON, ratings))
+    got = run(repay_due_soon_risk, "REPAY-DUE-SOON-RISK", f)
+    assert sorted(got) == ["L-A", "L-B", "L-C", "L-D"]
+    assert got["L-B"][1].endswith("PD 0.120000 in the worst 10% (cut-off 0.120000)")
 
 
 def pds(as_of: dt.date, values: dict[str, str]) -> ibis.Table:

@@ -67,7 +67,7 @@ def table(rows, schema):
 
 def facts(txns: list[dict] | None, *, threshold: str | None = "50000", status: str = "active",
           disbursed: str = "2025-01-05", revenue: tuple[str, str] | None = None,
-          accounts: list[dict] | None = ACCOUNTS) -> Facts:
+          previous: tuple[str, str] | None = None, accounts: list[dict] | None = ACCOUNTS) -> Facts:
     snapshot = [{"loan_id": "L1", "customer_id": "K", "status": status,
                  "outstanding_principal": Decimal(1), "dpd": 0}]
     loans = [{"loan_id": "L1", "customer_id": "K", "disbursed_on": D(disbursed)}]
@@ -75,7 +75,8 @@ def facts(txns: list[dict] | None, *, threshold: str | None = "50000", status: s
         {"loan_id": "L1", "kind": "min_monthly_settlement", "threshold": Decimal(threshold)},
         {"loan_id": "L1", "kind": "max_debt_ratio", "threshold": Decimal("0.7")}]
     financials = None if revenue is None else [
-        {"customer_id": "K", "period_end": D(revenue[0]), "revenue": Decimal(revenue[1])}]
+        {"customer_id": "K", "period_end": D(end), "revenue": Decimal(amount)}
+        for end, amount in filter(None, (revenue, previous))]
     return Facts(as_of=AS_OF, snapshot=table(snapshot, SNAPSHOT), classification=KEYS,
                  class_events=KEYS, ratings=KEYS, previous_ratings=KEYS,
                  loans=table(loans, LOAN), customers=KEYS, bureau_reports=KEYS,
@@ -161,27 +162,42 @@ def test_settlement_drop_with_a_zero_baseline_month():
                    "(2025-11..2026-04), -88.0%")
 
 
-REVENUE = "settlement at all banks {} in the 12 months to 2025-12-31 = {} of revenue 1,000,000.00"
+REVENUE = ("settlement at all banks {} from 2024-12-31 to 2025-12-31 = {} of the revenue of "
+           "that period 1,000,000.00")
+# a first flow seen before the statement's period: the borrower's flows are known all along
+SEEN = [txn("2024-12-01T09:00:00", "5")]
 
 
 @pytest.mark.parametrize("txns, expected", [
-    pytest.param(monthly({"2025-03": "100000", "2025-09": "100000"}, account="X1"),
+    pytest.param(SEEN + monthly({"2025-03": "100000", "2025-09": "100000"}, account="X1"),
                  REVENUE.format("200,000.00", "20.0%"), id="20%-of-revenue"),
-    pytest.param(monthly({"2025-03": "100000", "2025-09": "100000"}, account="X1")
+    pytest.param(SEEN + monthly({"2025-03": "100000", "2025-09": "100000"}, account="X1")
                  + monthly({"2025-10": "100000"}), None, id="exactly-30%-does-not"),
-    pytest.param(monthly({"2025-03": "100000", "2025-09": "199999.99"}),
+    pytest.param(SEEN + monthly({"2025-03": "100000", "2025-09": "199999.99"}),
                  REVENUE.format("299,999.99", "30.0%"), id="a-cent-below-30%"),
     pytest.param(monthly({"2024-12": "900000", "2026-01": "900000", "2025-06": "1"}),
                  REVENUE.format("1.00", "0.0%"), id="only-the-12-months-to-period-end"),
-    pytest.param([txn("2025-01-01T00:00:00", "500000"), txn("2025-12-31T23:59:00", "500000")],
-                 None, id="window-edges-inside"),
-    pytest.param(monthly({"2025-03": "900000"}, loan="L1"), REVENUE.format("0.00", "0.0%"),
+    pytest.param(SEEN + [txn("2025-01-01T00:00:00", "500000"),
+                         txn("2025-12-31T23:59:00", "500000")], None, id="window-edges-inside"),
+    pytest.param(SEEN + monthly({"2025-03": "900000"}, loan="L1"), REVENUE.format("0.00", "0.0%"),
                  id="disbursement-is-not-settlement"),
-    pytest.param([], REVENUE.format("0.00", "0.0%"), id="accounts-without-any-flow"),
+    pytest.param(monthly({"2025-03": "100"}), None, id="flows-seen-only-from-inside-not-judged"),
+    pytest.param([], None, id="accounts-without-any-flow-not-judged"),
 ])
 def test_settlement_vs_revenue(txns, expected):
     f = facts(txns, revenue=("2025-12-31", "1000000"))
     assert evidence(settlement_vs_revenue, "SETTLE-VS-REVENUE", f) == expected
+
+
+def test_settlement_vs_revenue_compares_the_period_since_the_statement_before():
+    f = facts(monthly({"2025-06": "1000", "2025-08": "50000", "2025-11": "100000"}),
+              revenue=("2025-12-31", "1000000"))
+    quarter = facts(monthly({"2025-06": "1000", "2025-08": "50000", "2025-11": "100000"}),
+                    revenue=("2025-12-31", "1000000"), previous=("2025-09-30", "900000"))
+    assert evidence(settlement_vs_revenue, "SETTLE-VS-REVENUE", f) is None  # flows from June
+    assert evidence(settlement_vs_revenue, "SETTLE-VS-REVENUE", quarter) == (
+        "settlement at all banks 100,000.00 from 2025-09-30 to 2025-12-31 = 10.0% of the "
+        "revenue of that period 1,000,000.00")
 
 
 @pytest.mark.parametrize("f", [

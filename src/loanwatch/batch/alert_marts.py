@@ -31,6 +31,7 @@ def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
         classification=rows_on(engine, "classification", day),
         class_events=rows_on(engine, "class_events", day), ratings=rows_on(engine, "ratings", day),
         repayment_record=rows_on(engine, "repayment_record", day),
+        indicators=rows_on(engine, "indicators", day),
         previous_ratings=rows_before(engine, stored, "ratings", day, RATING),
         loans=engine.table("loans"), customers=engine.table("customers"),
         bureau_reports=engine.table("bureau_reports"),
@@ -40,7 +41,7 @@ def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
                         day)
 
 
-def _escalations(policy: Policy) -> tuple[Escalation, ...]:
+def escalations_of(policy: Policy) -> tuple[Escalation, ...]:
     return tuple(Escalation(e.min_signals, e.min_severity.value, e.distinct_groups,
                             e.raise_to.value) for e in policy.combining.escalations)
 
@@ -50,7 +51,7 @@ def warning_levels_mart(engine: AnalyticsEngine, dates: Sequence[dt.date], polic
     """Each borrower's warning level from the alerts open at the date (rules/warning_level)."""
     (day,) = dates
     return warning_levels(rows_on(engine, "alerts", day), engine.table("guarantees"),
-                          engine.table("loans"), _escalations(policy), day)
+                          engine.table("loans"), escalations_of(policy), day)
 
 
 def loan_warnings_mart(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,

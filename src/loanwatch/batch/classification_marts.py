@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from loanwatch.analytics.ecl import expected_credit_loss, loan_security
-from loanwatch.analytics.repayment_record import late_since
+from loanwatch.analytics.repayment_record import RecordRules, repayment_counts
 from loanwatch.batch.dated import Stored, date_before, rows_before, rows_on
 from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
 from loanwatch.classify.events import class_downgrades
@@ -32,13 +32,23 @@ CARRIED = pa.schema([
     ("origination_grade", pa.int32()), ("origination_pd", pa.decimal128(9, 6))])
 
 
+def record_rules(policy: Policy) -> RecordRules:
+    s = policy.signals
+    return RecordRules(policy.dpd.materiality_threshold,
+                       s.repay_repeat.params.long_overdue_working_days_above,
+                       s.repay_partial.params.last_periods)
+
+
 def repayment_record(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
                      stored: Stored) -> ir.Table:
-    """Per loan with installments due in the 12 months to the date: how many were late."""
+    """Per loan with installments due in the 12 months to the date: how many were late, how
+    many long late (REPAY-REPEAT's working days), and its partial payments in its last due
+    periods (REPAY-PARTIAL's)."""
     (day,) = dates
-    late = late_since(engine.table("installments"), engine.table("repayments"), day,
-                      months_before(day, 12), policy.dpd.materiality_threshold)
-    return late.select("loan_id", as_of=ibis.date(day), late_12m=late.late)
+    c = repayment_counts(engine.table("installments"), engine.table("repayments"), day,
+                         months_before(day, 12), record_rules(policy))
+    return c.select("loan_id", as_of=ibis.date(day), late_12m=c.late, long_late_12m=c.long_late,
+                    recent_periods=c.periods, partial_periods=c.partial, partials=c.partials)
 
 
 def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,

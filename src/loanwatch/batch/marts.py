@@ -15,6 +15,7 @@ from loanwatch.analytics.portfolio import Provisioning, overdue_rates
 from loanwatch.analytics.vintage import vintage
 from loanwatch.batch import alert_marts as am
 from loanwatch.batch import classification_marts as cm
+from loanwatch.batch import indicator_marts as im
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 from loanwatch.policy.vocabulary import DayCount, FiveClass
@@ -138,7 +139,8 @@ MARTS: dict[str, Mart] = {
         Mart("loan_snapshot", ("loan_id",), _loan_snapshot,
              "借据快照 balances, allocation, DPD and bucket of every loan as of a date"),
         Mart("repayment_record", ("loan_id",), cm.repayment_record,
-             "还款记录 each loan's installments due in the last 12 months that were paid late",
+             "还款记录 each loan's installments due in the last 12 months paid late, and more "
+             "than N working days late; partial payments in its last due periods",
              reads_marts=True, one_date_at_a_time=True),
         Mart("ratings", ("customer_id",), cm.ratings,
              "内部评级 each borrower's score card points, grade (1 best) and 12-month PD",
@@ -154,10 +156,15 @@ MARTS: dict[str, Mart] = {
         Mart("class_events", ("loan_id",), cm.class_events,
              "CLASS-DOWNGRADE loans whose class worsened since the run before",
              reads_marts=True, needs=("classification",), one_date_at_a_time=True),
+        Mart("indicators", ("customer_id",), im.indicators,
+             "客户指标 each borrower's indicators: income, debt burden, overdue rate, bureau, "
+             "settlement, financial ratios, collateral LTV, key-person changes",
+             reads_marts=True, needs=("loan_snapshot", "repayment_record"),
+             one_date_at_a_time=True),
         Mart("alerts", ("alert_id",), am.alerts,
              "预警 alerts open or closed at the date: signal, subject, severity, evidence, actions",
              reads_marts=True, needs=("classification", "class_events", "ratings",
-                                      "repayment_record"),
+                                      "repayment_record", "indicators"),
              one_date_at_a_time=True),
         Mart("warning_levels", ("customer_id",), am.warning_levels_mart,
              "预警等级 each borrower's warning level from its open alerts, and its guarantees'",

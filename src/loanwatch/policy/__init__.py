@@ -32,6 +32,7 @@ from loanwatch.policy.schema import (
     policy_digest,
 )
 from loanwatch.policy.signals import SIGNAL_IDS, SignalGroup, SignalPolicy, Signals, signal_group
+from loanwatch.policy.thresholds import Comparison, ThresholdSignal
 from loanwatch.policy.vocabulary import Action, DayCount, FiveClass, Severity
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Bucket",
     "ClassificationPolicy",
     "CombiningPolicy",
+    "Comparison",
     "DayCount",
     "DpdPolicy",
     "EclPolicy",
@@ -60,6 +62,7 @@ __all__ = [
     "SignalGroup",
     "SignalPolicy",
     "Signals",
+    "ThresholdSignal",
     "default_policy_text",
     "load_default_policy",
     "load_policy",

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, PlainSerializer, StrictBool, model_validator
 
 from loanwatch.policy.signals import Signals
+from loanwatch.policy.thresholds import ThresholdSignals
 from loanwatch.policy.vocabulary import (
     Count,
     DayCount,
@@ -373,6 +374,8 @@ class Policy(StrictModel):
     rating: RatingPolicy
     ecl: EclPolicy
     signals: Signals
+    # the bank's own signals on the borrower indicators; none unless the file lists some
+    threshold_signals: ThresholdSignals = ()
     combining: CombiningPolicy
     inspections: InspectionPolicy
 

@@ -209,6 +209,9 @@ class GuarCircle(StrictModel):
 class ClassDowngrade(StrictModel):
     critical_from_class: FiveClass
     critical_to_class: FiveClass
+    # a move to 关注 for no reason but an overdue installment (the OVERDUE floor): the
+    # overdue is REPAY-OVERDUE's to grade, so this one is milder than a real downgrade
+    overdue_only_severity: Severity = Severity.MEDIUM
 
     @model_validator(mode="after")
     def _is_a_downgrade(self) -> ClassDowngrade:

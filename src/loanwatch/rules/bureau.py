@@ -4,14 +4,12 @@ and reads the reports in force at ``as_of`` dated on or before it."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import known_by, money
-from loanwatch.domain.calendar import months_before
+from loanwatch.analytics.indicators.bureau import latest_reports, lenders_added, short_term_growth
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.rules.evidence import money_text, percent_text
 from loanwatch.rules.signal import Facts, Signal, firings
@@ -19,24 +17,8 @@ from loanwatch.rules.signal import Facts, Signal, firings
 __all__ = ["SIGNALS", "money_text", "percent_text"]
 
 
-
-def _reports(facts: Facts) -> ir.Table:
-    return known_by(facts.bureau_reports, "reported_on", facts.as_of)
-
-
-def _first(reports: ir.Table, *, newest: bool) -> ir.Table:
-    """Each customer's newest (or oldest) report of ``reports``."""
-    order = ibis.desc(reports.reported_on) if newest else reports.reported_on
-    w = ibis.window(group_by=reports.customer_id, order_by=order)
-    return reports.filter(ibis.row_number().over(w) == 0)
-
-
 def _latest(facts: Facts) -> ir.Table:
-    return _first(_reports(facts), newest=True)
-
-
-def _since(facts: Facts, months: int) -> dt.date:
-    return months_before(facts.as_of, months)
+    return latest_reports(facts.bureau_reports, facts.as_of)
 
 
 def _borrower_rows(t: ir.Table, policy: SignalPolicy[Any], evidence: ir.StringValue) -> ir.Table:
@@ -53,15 +35,9 @@ def short_debt_growth(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     (as_of - window_months, as_of]; fires at growth >= min_growth from a positive balance.
     Compared exactly in decimals (new - old >= old x min_growth), so 50.00% fires."""
     p = policy.params
-    reports = _reports(facts)
-    window = reports.filter(reports.reported_on > ibis.date(_since(facts, p.window_months)))
-    new = _first(reports, newest=True)
-    old = _first(window, newest=False).rename(lambda c: f"old_{c}")
-    t = new.join(old, new.customer_id == old.old_customer_id)
-    rise = money(t.short_term_balance - t.old_short_term_balance)
-    t = t.filter(t.old_reported_on < t.reported_on, t.old_short_term_balance > 0,
-                 rise >= t.old_short_term_balance * ibis.literal(p.min_growth, "decimal(18,6)"))
-    growth = rise.cast("float64") / t.old_short_term_balance.cast("float64")
+    t = short_term_growth(facts.bureau_reports, facts.as_of, p.window_months)
+    t = t.filter(t.rise >= t.old_short_term_balance * ibis.literal(p.min_growth, "decimal(18,6)"))
+    growth = t.rise.cast("float64") / t.old_short_term_balance.cast("float64")
     evidence = ("short-term debt elsewhere " + money_text(t.old_short_term_balance) + _on(t, "old_")
                 + " → " + money_text(t.short_term_balance) + _on(t, "")
                 + " (+" + percent_text(growth) + ")")
@@ -72,13 +48,8 @@ def new_lenders(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     """Lenders in the latest report less those in the latest report on or before
     as_of - window_months; a borrower without such a baseline report does not fire."""
     p = policy.params
-    reports = _reports(facts)
-    base = reports.filter(reports.reported_on <= ibis.date(_since(facts, p.window_months)))
-    new = _first(reports, newest=True)
-    old = _first(base, newest=True).rename(lambda c: f"old_{c}")
-    t = new.join(old, new.customer_id == old.old_customer_id)
-    added = t.lenders_count.cast("int64") - t.old_lenders_count.cast("int64")
-    t = t.mutate(added=added).filter(lambda s: s.added >= p.min_new_lenders)
+    t = lenders_added(facts.bureau_reports, facts.as_of, p.window_months)
+    t = t.filter(t.added >= p.min_new_lenders)
     evidence = ("lenders " + t.old_lenders_count.cast("string") + _on(t, "old_") + " → "
                 + t.lenders_count.cast("string") + _on(t, "") + " (+" + t.added.cast("string") + ")")
     return _borrower_rows(t, policy, evidence)

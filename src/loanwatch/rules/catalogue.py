@@ -1,15 +1,18 @@
 """The shipped signal catalogue: every calculation by signal id, evaluated for the signals
 the policy switches on, with the policy's severity, parameters and actions.
 
-Signals of SIGNALS.md not yet in ``CATALOGUE`` (REPAY-PARTIAL, REPAY-DUE-SOON-RISK, fund
-flows, invoices, guarantees, workflow) have no calculation yet and do not fire."""
+Signals of SIGNALS.md not yet in ``CATALOGUE`` (fund flows, invoices, guarantees, workflow)
+have no calculation yet and do not fire. The bank's own threshold signals of the policy
+(rules/threshold.py) fire beside them."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.policy import Policy
+from loanwatch.policy import Action, Policy
 from loanwatch.rules import (
     bureau,
     collateral,
@@ -20,6 +23,7 @@ from loanwatch.rules import (
     settlement,
 )
 from loanwatch.rules.signal import Facts, Signal, no_firings
+from loanwatch.rules.threshold import threshold_firings
 
 CATALOGUE: dict[str, Signal] = {
     s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS,
@@ -36,12 +40,26 @@ def evaluate(facts: Facts, policy: Policy) -> ir.Table:
         signal = CATALOGUE.get(signal_id)
         if signal is None or not entry.enabled:
             continue
-        rows = signal.calculate(facts, entry)
-        actions = ibis.literal([a.value for a in entry.actions], "array<string>")
-        parts.append(rows.mutate(signal_id=ibis.literal(signal_id),
-                                 group=ibis.literal(signal.group), actions=actions))
+        parts.append(_labelled(signal.calculate(facts, entry), signal_id, signal.group,
+                               entry.actions))
+    for own in policy.threshold_signals:
+        if own.enabled and facts.indicators is not None:
+            parts.append(_labelled(threshold_firings(facts.indicators, own), own.id, own.group,
+                                   own.actions))
     if not parts:
         e = no_firings()
         return e.mutate(signal_id=ibis.literal(""), group=ibis.literal(""),
                         actions=ibis.literal([], "array<string>")).limit(0)
     return ibis.union(*parts)
+
+
+def _labelled(rows: ir.Table, signal_id: str, group: str, actions: Sequence[Action]) -> ir.Table:
+    return rows.mutate(signal_id=ibis.literal(signal_id), group=ibis.literal(group),
+                       actions=ibis.literal([a.value for a in actions], "array<string>"))
+
+
+def signal_titles(policy: Policy) -> dict[str, tuple[str, str]]:
+    """Signal id → (Chinese, English) title, for every signal that can fire (the policy's
+    threshold signals included)."""
+    titles = {s.id: (s.title_zh, s.title_en) for s in CATALOGUE.values()}
+    return titles | {own.id: (own.title_zh, own.title_en) for own in policy.threshold_signals}

@@ -9,7 +9,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import in_force, known_by, latest_by, money
+from loanwatch.analytics.expr import money
+from loanwatch.analytics.indicators.collateral import (
+    active_collaterals,
+    loan_to_value,
+    valued_collaterals,
+)
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.rules.evidence import money_text, percent_text
 from loanwatch.rules.signal import Facts, Signal, firings, no_firings
@@ -17,31 +22,6 @@ from loanwatch.rules.signal import Facts, Signal, firings, no_firings
 __all__ = ["SIGNALS", "collateral_status", "collateral_value_drop"]
 
 _LOST = ("seized", "missing", "released")
-
-
-def _active_loans(facts: Facts) -> ir.Table:
-    s = facts.snapshot
-    return s.filter(s.status == "active").select("loan_id", "customer_id", "outstanding_principal")
-
-
-def _collaterals(facts: Facts) -> ir.Table:
-    """Collaterals of the active loans, with the customer and the outstanding principal."""
-    c = facts.collaterals
-    c = c.filter(in_force(c, facts.as_of), c.appraised_on <= ibis.date(facts.as_of))
-    c = c.select("collateral_id", "loan_id", "kind", "appraised_value", "appraised_on", "status")
-    return c.join(_active_loans(facts), "loan_id")
-
-
-def _latest_valuations(facts: Facts) -> ir.Table:
-    v = known_by(facts.collateral_valuations, "valued_on", facts.as_of)
-    return latest_by(v, "collateral_id", "valued_on").select("collateral_id", "valued_on", "value")
-
-
-def _valued(facts: Facts) -> ir.Table:
-    """Each collateral with its latest value and date: the latest valuation, else the appraisal."""
-    c = _collaterals(facts).left_join(_latest_valuations(facts), "collateral_id")
-    return c.mutate(latest_value=c.value.coalesce(c.appraised_value),
-                    latest_on=c.valued_on.coalesce(c.appraised_on))
 
 
 def _per_loan(reasons: ir.Table, policy: SignalPolicy[Any]) -> ir.Table:
@@ -67,11 +47,8 @@ def _drops(valued: ir.Table, min_drop: Any) -> ir.Table:
 def _high_ltv(valued: ir.Table, ltv_above: Any) -> ir.Table:
     """Loans whose outstanding principal is above ``ltv_above`` of the latest value of their
     registered collaterals (at exactly the limit they do not fire)."""
-    c = valued.filter(valued.status == "registered")
-    t = c.group_by("loan_id", "customer_id", "outstanding_principal").aggregate(
-        collateral=money(c.latest_value.sum()))
-    t = t.filter(t.collateral > 0,
-                 t.outstanding_principal > t.collateral * ibis.literal(ltv_above, "decimal(18,6)"))
+    t = loan_to_value(valued)
+    t = t.filter(t.outstanding_principal > t.collateral * ibis.literal(ltv_above, "decimal(18,6)"))
     ltv = t.outstanding_principal.cast("float64") / t.collateral.cast("float64")
     reason = ("LTV " + percent_text(ltv) + " (outstanding " + money_text(t.outstanding_principal)
               + " / collateral " + money_text(t.collateral) + ")")
@@ -84,7 +61,8 @@ def collateral_value_drop(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     if facts.collaterals is None or facts.collateral_valuations is None:
         return no_firings()
     p = policy.params
-    valued = _valued(facts)
+    valued = valued_collaterals(facts.collaterals, facts.collateral_valuations, facts.snapshot,
+                                facts.as_of)
     return _per_loan(_high_ltv(valued, p.ltv_above).union(_drops(valued, p.min_value_drop)), policy)
 
 
@@ -92,7 +70,7 @@ def collateral_status(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     """A collateral of an active loan seized, missing or released; one firing per loan."""
     if facts.collaterals is None:
         return no_firings()
-    c = _collaterals(facts)
+    c = active_collaterals(facts.collaterals, facts.snapshot, facts.as_of)
     c = c.filter(c.status.isin(_LOST))
     reason = "collateral " + c.collateral_id + " (" + c.kind + ") " + c.status
     return _per_loan(c.select("loan_id", "customer_id", reason=reason, rank=ibis.literal(0)), policy)

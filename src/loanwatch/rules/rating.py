@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from loanwatch.policy.signals import SignalPolicy
+from loanwatch.policy.vocabulary import FiveClass
 from loanwatch.rules.signal import Facts, Signal, firings
 
 _PD = "decimal(18,6)"
@@ -16,15 +17,20 @@ _PD = "decimal(18,6)"
 
 def class_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     """CLASS-DOWNGRADE: a loan's five-level class worsened since the run before; the step
-    ``critical_from_class`` -> ``critical_to_class`` (关注 -> 次级) is critical."""
+    ``critical_from_class`` -> ``critical_to_class`` (关注 -> 次级) is critical, and a move
+    to 关注 whose only reason is the OVERDUE floor takes ``overdue_only_severity`` (the
+    overdue itself is REPAY-OVERDUE's: one late installment is not a case for recall)."""
     p = policy.params
     e = facts.class_events
     critical = ((e.from_class == p.critical_from_class.value)
                 & (e.to_class == p.critical_to_class.value))
+    overdue_only = ((e.to_class == FiveClass.SPECIAL_MENTION.value)
+                    & (e.reasons == ibis.literal(["OVERDUE"], "array<string>")))
+    severity = ibis.cases((critical, "critical"), (overdue_only, p.overdue_only_severity.value),
+                          else_=policy.severity.value)
     evidence = ("class " + e.from_class + " on " + e.previous_as_of.cast("string") + " → "
                 + e.to_class + " (" + e.reasons.join(", ") + ")")
-    return firings(e.mutate(severity=ibis.ifelse(critical, "critical", policy.severity.value),
-                            evidence=evidence))
+    return firings(e.mutate(severity=severity, evidence=evidence))
 
 
 def rating_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:

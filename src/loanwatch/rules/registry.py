@@ -10,8 +10,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from loanwatch.analytics.expr import in_force, known_by, latest_by, money
-from loanwatch.domain.calendar import months_before
+from loanwatch.analytics.expr import known_by, latest_by, money
+from loanwatch.analytics.indicators.registry import KEY_PERSON_KINDS, registry_events
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.policy.vocabulary import Severity
 from loanwatch.rules.evidence import money_text
@@ -19,8 +19,6 @@ from loanwatch.rules.signal import Facts, Signal, firings
 
 __all__ = ["SIGNALS", "litigation"]
 
-KEY_PERSON_KINDS = ("legal_rep_change", "director_change", "shareholder_change",
-                    "finance_head_change")
 COURT_KINDS = ("enforcement", "dishonest_debtor")
 PENALTY_KINDS = ("admin_penalty", "abnormal_operation", "equity_freeze")
 MAJOR_CHANGE_KINDS = ("business_scope_change", "address_change", "capital_change")
@@ -31,13 +29,7 @@ MAJOR_CHANGE_MONTHS = 3
 
 
 def _events(facts: Facts, kinds: tuple[str, ...], months: int | None = None) -> ir.Table:
-    """The events of ``kinds`` in force and occurred by as_of, within ``months`` if given."""
-    e = facts.registry_events
-    d = ibis.date(facts.as_of)
-    e = e.filter(in_force(e, d), e.occurred_on <= d, e.kind.isin(kinds))
-    if months is not None:
-        e = e.filter(e.occurred_on > ibis.date(months_before(facts.as_of, months)))
-    return e
+    return registry_events(facts.registry_events, facts.as_of, kinds, months)
 
 
 def _event_text(e: ir.Table) -> ir.StringValue:
@@ -99,9 +91,10 @@ def litigation(facts: Facts, policy: SignalPolicy[Any],
                financials: ir.Table | None = None) -> ir.Table:
     """Lawsuits with an amount in the last 12 months of at least ``min_net_asset_share`` of
     the borrower's net assets (total_assets - total_liabilities of its latest ``financials``
-    row; ``facts.financials`` unless given). Net assets unknown — no statement, or no
-    ``financials`` at all — count as material: every such lawsuit fires. The registry does
-    not say whether the borrower is the defendant."""
+    row; ``facts.financials`` unless given). Without a statement (an individual, or no
+    ``financials`` at all) the base is what the borrower owes this lender (outstanding
+    principal of its active loans at the date); with neither known, every lawsuit fires.
+    The registry does not say whether the borrower is the defendant."""
     financials = financials if financials is not None else facts.financials
     e = _events(facts, ("lawsuit",), LITIGATION_MONTHS)
     e = e.filter(e.amount > 0)
@@ -110,12 +103,20 @@ def litigation(facts: Facts, policy: SignalPolicy[Any],
     else:
         n = _net_assets(facts, financials)
         e = e.left_join(n, e.customer_id == n.n_customer_id).drop("n_customer_id")
+    s = facts.snapshot.filter(facts.snapshot.status == "active")
+    owed = s.group_by(o_customer_id=s.customer_id).aggregate(
+        owed=s.outstanding_principal.sum().cast("decimal(18,2)"))
+    e = e.left_join(owed, e.customer_id == owed.o_customer_id).drop("o_customer_id")
+    base = e.net_assets.coalesce(e.owed)
     share = ibis.literal(policy.params.min_net_asset_share, "decimal(18,6)")
-    e = e.filter(e.net_assets.isnull() | (e.amount >= e.net_assets * share))
+    e = e.filter(base.isnull() | (e.amount >= base * share))
     t = _listed(e, _event_text(e) + " " + money_text(e.amount),
-                net_assets=e.net_assets.max(), period_end=e.period_end.max())
+                net_assets=e.net_assets.max(), period_end=e.period_end.max(), owed=e.owed.max())
     known = " vs net assets " + money_text(t.net_assets) + " on " + t.period_end.cast("string")
-    evidence = t.evidence + ibis.ifelse(t.net_assets.isnull(), "; net assets unknown", known)
+    owed_text = " vs " + money_text(t.owed) + " owed here"
+    evidence = t.evidence + ibis.cases((t.net_assets.notnull(), known),
+                                       (t.owed.notnull(), owed_text),
+                                       else_="; net assets unknown")
     return _borrower_rows(t, policy.severity.value, evidence)
 
 

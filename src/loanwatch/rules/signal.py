@@ -42,6 +42,9 @@ class Facts:
     registry_events: ir.Table
     # per loan: late installments in the last 12 months (None: not computed)
     repayment_record: ir.Table | None = None
+    # per borrower: the indicators mart of the date, read by the policy's threshold signals
+    # (None: not computed, and they do not fire)
+    indicators: ir.Table | None = None
     # more input tables (None: not known, and the signals reading them do not fire)
     financials: ir.Table | None = None
     incomes: ir.Table | None = None

@@ -41,20 +41,7 @@ def warning_levels(alerts: ir.Table, guarantees: ir.Table, loans: ir.Table,
                    escalations: Sequence[Escalation], as_of: dt.date) -> ir.Table:
     """Per borrower with an open alert, or guaranteeing one that has: ``level``, the open
     ``signals``, whether an escalation ``raised`` it, and ``guaranteed_level``."""
-    a = alerts.filter(alerts.status == "open")
-    a = a.mutate(r=_rank(a.severity))
-    sums = {"worst": a.r.max(), "signals": a.signal_id.collect(distinct=True).sort(),
-            "alert_count": a.count()}
-    for n, e in enumerate(escalations):
-        strong = a.r >= SEVERITIES.index(e.min_severity)
-        what = a.group if e.distinct_groups else a.signal_id
-        sums[f"_e{n}"] = what.nunique(where=strong)
-    t = a.group_by("customer_id").aggregate(**sums)
-    raised = [ibis.ifelse(t[f"_e{n}"] >= e.min_signals, SEVERITIES.index(e.raise_to), 0)
-              for n, e in enumerate(escalations)]
-    level = ibis.greatest(t.worst, *raised) if raised else t.worst
-    t = t.mutate(level_rank=level, raised=level > t.worst).drop(
-        *[f"_e{n}" for n in range(len(escalations))])
+    t = combined_levels(alerts.filter(alerts.status == "open"), escalations, ("customer_id",))
     g = _guaranteed(t, guarantees, loans, as_of)
     t = t.outer_join(g, t.customer_id == g.g_customer_id)
     return t.select(
@@ -62,6 +49,26 @@ def warning_levels(alerts: ir.Table, guarantees: ir.Table, loans: ir.Table,
         level=_name(t.level_rank), raised=t.raised.coalesce(False),
         signals=t.signals.coalesce(ibis.literal([], "array<string>")),
         alert_count=t.alert_count.coalesce(0), guaranteed_level=_name(t.g_rank))
+
+
+def combined_levels(alerts: ir.Table, escalations: Sequence[Escalation],
+                    by: Sequence[str]) -> ir.Table:
+    """Per ``by`` group of ``alerts`` (those that count, e.g. the open ones): the ``worst``
+    severity rank, the ``signals``, ``alert_count``, and ``level_rank`` after escalations
+    (``raised`` when an escalation made it worse than the worst alert)."""
+    a = alerts.mutate(r=_rank(alerts.severity))
+    sums = {"worst": a.r.max(), "signals": a.signal_id.collect(distinct=True).sort(),
+            "alert_count": a.count()}
+    for n, e in enumerate(escalations):
+        strong = a.r >= SEVERITIES.index(e.min_severity)
+        what = a.group if e.distinct_groups else a.signal_id
+        sums[f"_e{n}"] = what.nunique(where=strong)
+    t = a.group_by(*by).aggregate(**sums)
+    raised = [ibis.ifelse(t[f"_e{n}"] >= e.min_signals, SEVERITIES.index(e.raise_to), 0)
+              for n, e in enumerate(escalations)]
+    level = ibis.greatest(t.worst, *raised) if raised else t.worst
+    return t.mutate(level_rank=level, raised=level > t.worst).drop(
+        *[f"_e{n}" for n in range(len(escalations))])
 
 
 def _guaranteed(levels: ir.Table, guarantees: ir.Table, loans: ir.Table,

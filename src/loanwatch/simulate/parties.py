@@ -125,6 +125,7 @@ def draw_parties(cfg: SimConfig, loans: Loans) -> tuple[Parties, Relations]:
     income = np.where(enterprise, 0, np.rint(np.exp(rng.normal(np.log(120_000), 0.55, n))) * 100).astype(
         np.int64
     )
+    income = underwritten_income(cfg, loans, income, n)
     capital = np.where(enterprise, np.rint(np.exp(rng.normal(np.log(5e6), 1.0, n)) / 1e4) * 1e6, 0).astype(
         np.int64
     )
@@ -149,6 +150,21 @@ def draw_parties(cfg: SimConfig, loans: Loans) -> tuple[Parties, Relations]:
         legal_rep,
     )
     return parties, _relations(rng, parties, ent_idx, rep_idx, spouse_of, spouse_idx, sharers)
+
+
+def underwritten_income(cfg: SimConfig, loans: Loans, income: np.ndarray, n: int) -> np.ndarray:
+    """An individual borrower earns at least what the lender's underwriting asked: its loans'
+    monthly payments within a debt-service ratio drawn between 25% and 50% of its income
+    (bullet loans: the interest). Incomes drawn higher stay as they are."""
+    rng = stream(cfg.seed, "underwriting")
+    ind = ~loans.enterprise
+    rate = loans.rate_micro / 1e6
+    p = loans.principal.astype(np.float64)
+    monthly = np.where(loans.bullet, p * rate / 12, p / loans.term * (1 + rate * (loans.term + 1) / 24))
+    payments = np.zeros(n)
+    np.add.at(payments, loans.customer[ind], monthly[ind])
+    need = payments * 12 / rng.uniform(0.25, 0.50, n)
+    return np.maximum(income, np.rint(need / 100).astype(np.int64) * 100)
 
 
 def _relations(rng, parties: Parties, ent_idx, rep_idx, spouse_of, spouse_idx, sharers) -> Relations:

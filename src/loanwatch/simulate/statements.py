@@ -74,12 +74,19 @@ def financials(
     for name in ("settlement_drop", "key_person_churn", "court_enforcement", "multi_lending"):
         worse = np.minimum(worse, trace_month(cfg, scen, name, True, len(parties)))
     stress = (k_end >= worse[c]).astype(np.float64)
-    margin = rng.normal(0.07, 0.03, len(c)) - 0.12 * stress - 0.08 * (act < 0.7)
+    # a company keeps its own margin, leverage and liquidity from quarter to quarter, moving
+    # a little each time; a deterioration moves them a lot
+    own = stream(cfg.seed, "financials-levels")
+    n = len(parties)
+    margin = (own.normal(0.07, 0.03, n)[c] + rng.normal(0, 0.01, len(c)) - 0.12 * stress
+              - 0.08 * (act < 0.7))
     profit = revenue * margin
-    assets = parties.capital[c] * rng.uniform(2.0, 3.0, len(c)) + revenue * 2
-    leverage = np.clip(rng.normal(0.55, 0.08, len(c)) + 0.25 * stress, 0.1, 1.2)
-    current_assets = assets * rng.uniform(0.45, 0.6, len(c))
-    current_ratio = np.maximum(rng.normal(1.5, 0.2, len(c)) - 0.7 * stress, 0.3)
+    assets = parties.capital[c] * own.uniform(2.0, 3.0, n)[c] * rng.uniform(0.95, 1.05, len(c)) + revenue * 2
+    leverage = np.clip(own.normal(0.55, 0.08, n)[c] + rng.normal(0, 0.02, len(c)) + 0.25 * stress,
+                       0.1, 1.2)
+    current_assets = assets * own.uniform(0.45, 0.6, n)[c]
+    current_ratio = np.maximum(own.normal(1.5, 0.2, n)[c] + rng.normal(0, 0.05, len(c)) - 0.7 * stress,
+                               0.3)
     cash_flow = profit * 1.1 + revenue * rng.normal(0, 0.02, len(c)) - revenue * 0.1 * stress
     borrowed = np.zeros(len(parties), np.int64)
     np.add.at(borrowed, loans.customer, loans.principal)

@@ -1,0 +1,1 @@
+"""Reports (报告): definitions rendered to HTML (and, later, PDF and Excel), with charts."""
