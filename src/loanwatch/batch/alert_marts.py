@@ -14,7 +14,7 @@ from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 from loanwatch.rules.alerts import ALERT, alert_states
 from loanwatch.rules.catalogue import evaluate
-from loanwatch.rules.signal import Facts
+from loanwatch.rules.signal import Deadlines, Facts
 from loanwatch.rules.warning_level import Escalation, loan_warnings, warning_levels
 
 MORE_TABLES = ("financials", "incomes", "collaterals", "collateral_valuations", "guarantees",
@@ -36,9 +36,18 @@ def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
         loans=engine.table("loans"), customers=engine.table("customers"),
         bureau_reports=engine.table("bureau_reports"),
         registry_events=engine.table("registry_events"),
-        **{name: engine.table(name) for name in MORE_TABLES})
+        **{name: engine.table(name) for name in MORE_TABLES},
+        # the register of post-loan work comes with the workflow (operational store): until
+        # it is kept, the TASK-* signals do not fire
+        tasks=None, deadlines=deadlines_of(policy))
     return alert_states(evaluate(facts, policy), rows_before(engine, stored, "alerts", day, ALERT),
                         day)
+
+
+def deadlines_of(policy: Policy) -> Deadlines:
+    i = policy.inspections
+    return Deadlines(i.first_within_days, i.debt_confirmation_every_days,
+                     i.rating_refresh_every_days)
 
 
 def escalations_of(policy: Policy) -> tuple[Escalation, ...]:

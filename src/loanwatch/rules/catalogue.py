@@ -1,8 +1,9 @@
 """The shipped signal catalogue: every calculation by signal id, evaluated for the signals
 the policy switches on, with the policy's severity, parameters and actions.
 
-Signals of SIGNALS.md not yet in ``CATALOGUE`` (fund flows, invoices, guarantees, workflow)
-have no calculation yet and do not fire. The bank's own threshold signals of the policy
+Signals of SIGNALS.md not yet in ``CATALOGUE`` (fund flows, invoices, guarantees) have no
+calculation yet and do not fire; the workflow's (group J) fire once the run is given the
+register of work done (``Facts.tasks``). The bank's own threshold signals of the policy
 (rules/threshold.py) fire beside them."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from loanwatch.rules import (
     registry,
     repayment,
     settlement,
+    workflow,
 )
 from loanwatch.rules.signal import Facts, Signal, no_firings
 from loanwatch.rules.threshold import threshold_firings
@@ -28,7 +30,7 @@ from loanwatch.rules.threshold import threshold_firings
 CATALOGUE: dict[str, Signal] = {
     s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS,
                       *settlement.SIGNALS, *financial.SIGNALS, *collateral.SIGNALS,
-                      *rating.SIGNALS)
+                      *rating.SIGNALS, *workflow.SIGNALS)
 }
 
 

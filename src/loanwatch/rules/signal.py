@@ -24,6 +24,15 @@ FIRING = ibis.schema({"customer_id": "string", "loan_id": "string", "severity": 
 
 
 @dataclass(frozen=True)
+class Deadlines:
+    """Days allowed for the post-loan work (the policy's ``inspections`` section)."""
+
+    first_inspection_within: int = 30
+    debt_confirmation_every: int = 92
+    rating_refresh_every: int = 92
+
+
+@dataclass(frozen=True)
 class Facts:
     """The tables a signal reads as of ``as_of``: the marts of the date (``snapshot``,
     ``classification``, ``class_events``, ``ratings``), the ratings of the run before
@@ -54,6 +63,9 @@ class Facts:
     transactions: ir.Table | None = None
     accounts: ir.Table | None = None
     covenants: ir.Table | None = None
+    # the post-loan work recorded as done (rules/workflow.py; None: no register is kept)
+    tasks: ir.Table | None = None
+    deadlines: Deadlines = Deadlines()
 
 
 Calculation = Callable[[Facts, SignalPolicy[Any]], ir.Table]
