@@ -7,7 +7,7 @@ import datetime as dt
 
 from loanwatch.batch.backtest import Backtest
 from loanwatch.reports.backtest import Goals, goal_checks, ordered, render
-from loanwatch.reports.svg import hbar_chart
+from loanwatch.reports.svg import hbar_chart, text_width
 from loanwatch.rules.backtest import ALL_EARLY, HIGH_EARLY, NAIVE, Window
 
 
@@ -50,7 +50,17 @@ def test_a_bar_chart_scales_to_the_largest_value_and_skips_missing_ones():
     svg = hbar_chart(["a", "b", "c"], [1.0, 0.5, None], title="t", value_text=["1", "0.5", "—"],
                      width=460)
     assert svg.count("<rect") == 2
-    assert 'width="110.0"' in svg and 'width="55.0"' in svg  # 460 - 260 - 90 = 110 for the max
+    # labels of one character: 7 + 16 = 23 px for them, 460 - 23 - 90 = 347 for the largest bar
+    assert 'x="23"' in svg and 'width="347.0"' in svg and 'width="173.5"' in svg
+
+
+def test_chart_labels_get_the_room_they_need():
+    assert (text_width("五级"), text_width("ab")) == (24, 14)
+    label = "内部评级下调 (RATING-DOWNGRADE)"
+    wide = hbar_chart([label], [1.0], title="t", value_text=["1"], width=1000)
+    # the label ends where the bars begin, with room for all of it
+    assert f'x="{text_width(label) + 16 - 8}" y=' in wide
+    assert f'<rect x="{text_width(label) + 16}"' in wide
 
 
 def test_recall_by_scenario_is_a_table_when_the_truth_has_scenarios():

@@ -11,12 +11,18 @@ BAR = "#3b6ea8"
 MARK = "#c0504d"
 
 
+def text_width(text: str, size: int = 12) -> int:
+    """About how wide ``text`` is drawn: a CJK character is a square, others about half."""
+    return sum(size if ord(c) >= 0x2E80 else size * 0.58 for c in text).__ceil__()
+
+
 def hbar_chart(labels: Sequence[str], values: Sequence[float | None], *, title: str,
                value_text: Sequence[str], marked: Sequence[bool] = (), goal: float | None = None,
-               goal_text: str = "", width: int = 720) -> str:
+               goal_text: str = "", width: int = 960) -> str:
     """Horizontal bars, one per label, scaled to the largest value (and ``goal``, drawn as a
     dashed line); ``marked`` bars in a second colour. ``None`` draws no bar."""
-    row, top, left, right = 22, 34, 260, 90
+    row, top, right = 22, 34, 90
+    left = min(max((text_width(t) for t in labels), default=0) + 16, width * 11 // 20)
     height = top + row * len(labels) + 16
     scale_max = max([v for v in values if v is not None] + ([goal] if goal else []) + [1e-9])
     span = width - left - right

@@ -14,7 +14,8 @@ from loanwatch.analytics.expr import money, zero
 from loanwatch.analytics.indicators.settlement import (
     complete_months,
     monthly_settlement,
-    settlement_accounts,
+    own_bank_settlements,
+    settlement_by_month,
     settlement_covenants,
     settlement_vs_average,
     settlements,
@@ -43,7 +44,9 @@ def settlement_below_covenant(facts: Facts, policy: SignalPolicy[Any]) -> ir.Tab
         return no_firings()
     months = complete_months(facts.as_of, policy.params.min_consecutive_months)
     cov = settlement_covenants(facts.covenants, facts.snapshot, facts.loans, facts.as_of, months[0])
-    m = monthly_settlement(facts.transactions, facts.accounts, facts.as_of, cov, months)
+    settled = own_bank_settlements(facts.transactions, facts.accounts, facts.as_of)
+    m = monthly_settlement(settlement_by_month(settled.semi_join(cov, "customer_id"), months), cov,
+                           months)
     m = m.join(cov, "customer_id")
     m = m.mutate(text=money_text(m.volume) + " (" + _month_text(m.month) + ")")
     t = m.group_by("customer_id", "threshold").aggregate(
@@ -63,7 +66,8 @@ def settlement_drop(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
         return no_firings()
     p = policy.params
     months = complete_months(facts.as_of, p.baseline_months + 1)
-    t = settlement_vs_average(facts.transactions, facts.accounts, facts.as_of, p.baseline_months)
+    settled = own_bank_settlements(facts.transactions, facts.accounts, facts.as_of)
+    t = settlement_vs_average(settlement_by_month(settled, months), months)
     n = p.baseline_months
     fall = t.base - t.last * n
     t = t.filter(t.base > 0, fall >= t.base * ibis.literal(p.min_drop, "decimal(18,6)"))
@@ -83,7 +87,6 @@ def settlement_vs_revenue(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     is known of its flows (a new customer's accounts show only from onboarding)."""
     if facts.financials is None or facts.transactions is None or facts.accounts is None:
         return no_firings()
-    accounts = settlement_accounts(facts.accounts, facts.as_of, own_bank_only=False)
     r = ranked_statements(facts.financials, facts.as_of)
     f = r.filter(r["rank"] == 0, r.revenue > 0).select("customer_id", "period_end", "revenue")
     before = r.filter(r["rank"] == 1).select(b_customer="customer_id", b_end="period_end")
@@ -91,14 +94,12 @@ def settlement_vs_revenue(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     # (DuckDB's date - interval is a timestamp, which Ibis types as a date: make it one)
     year_before = (f.period_end - ibis.interval(months=12)).cast("timestamp").date()
     f = f.select("customer_id", "period_end", "revenue", period_start=f.b_end.coalesce(year_before))
-    inflow = settlements(facts.transactions, accounts, facts.as_of)
-    seen = inflow.group_by(s_customer="customer_id").aggregate(first_seen=inflow.day.min())
-    f = f.join(seen, f.customer_id == seen.s_customer)
-    f = f.filter(f.first_seen <= f.period_start).drop("s_customer", "first_seen")
-    s = inflow.join(f, "customer_id")
-    s = s.filter(s.day > s.period_start, s.day <= s.period_end)
-    v = s.group_by("customer_id").aggregate(volume=money(s.amount.sum()))
-    t = f.left_join(v, "customer_id")
+    # each borrower's flows once: when they were first seen and their volume over the period
+    s = settlements(facts.transactions, facts.accounts, facts.as_of).join(f, "customer_id")
+    within = (s.day > s.period_start) & (s.day <= s.period_end)
+    t = s.group_by("customer_id", "period_start", "period_end", "revenue").aggregate(
+        first_seen=s.day.min(), volume=money(s.amount.sum(where=within)))
+    t = t.filter(t.first_seen <= t.period_start)
     t = t.mutate(volume=t.volume.coalesce(zero()))
     share = ibis.literal(policy.params.revenue_share_below, "decimal(18,6)")
     t = t.filter(t.volume < t.revenue * share)
