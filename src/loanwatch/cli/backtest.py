@@ -18,7 +18,7 @@ from loanwatch.cli.common import (
     open_workspace,
     out,
     parse_date,
-    progress_bar,
+    progress_steps,
     workspace_policy,
 )
 from loanwatch.domain.calendar import Every, as_of_dates
@@ -54,12 +54,7 @@ def backtest_cmd(
         raise fail(str(e)) from None
     ws = open_workspace(workspace)
     pol = workspace_policy(ws)
-    with errors(), progress_bar() as progress:
-        task = progress.add_task("running", total=None)
-
-        def step(what: str, done: int, total: int) -> None:
-            progress.update(task, description=what, completed=done, total=total)
-
+    with errors(), progress_steps("running") as step:
         result = backtest(ws, pol, months, truth_rows, outcome_end=until, rerun=rerun,
                           progress=step)
     out_file.write_text(report.render(result, lang), encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +90,18 @@ def progress_bar() -> Iterator[Progress]:
         yield progress
 
 
+
+
+@contextmanager
+def progress_steps(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar, and ``step(what, done, total)`` that moves it."""
+    with progress_bar() as progress:
+        task = progress.add_task(description, total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total)
+
+        yield step
 
 
 def cells(*values: object) -> list[Text]:

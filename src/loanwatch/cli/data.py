@@ -19,6 +19,7 @@ from loanwatch.cli.common import (
     parse_date,
     policy_app,
     progress_bar,
+    progress_steps,
     quarantine_app,
     workspace_policy,
 )
@@ -180,12 +181,7 @@ def simulate(
             raise ValueError(f"--format must be one of {', '.join(FORMATS)}")
     except ValueError as e:
         raise fail(str(e)) from None
-    with progress_bar() as progress:
-        task = progress.add_task("simulating", total=None)
-
-        def step(name: str, done: int, total: int) -> None:
-            progress.update(task, description=name, completed=done, total=total)
-
+    with progress_steps("simulating") as step:
         result = run_simulation(cfg, out_dir, fmt, step)
     table = RichTable(title=f"simulated {cfg.start} … {cfg.end} (seed {cfg.seed}) → {out_dir}")
     table.add_column("表 table")

@@ -21,7 +21,7 @@ from loanwatch.cli.common import (
     open_workspace,
     out,
     parse_date,
-    progress_bar,
+    progress_steps,
     workspace_policy,
 )
 from loanwatch.domain.calendar import Every, as_of_dates
@@ -52,12 +52,7 @@ def run(
         raise fail(str(e)) from None
     ws = open_workspace(workspace)
     pol = workspace_policy(ws)
-    with errors(), progress_bar() as progress:
-        task = progress.add_task("running", total=None)
-
-        def step(what: str, done: int, total: int) -> None:
-            progress.update(task, description=what, completed=done, total=total)
-
+    with errors(), progress_steps("running") as step:
         result = run_marts(ws, dates, pol, engine=engine, progress=step, marts=mart or None)
     span = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]} … {dates[-1]} ({len(dates)} dates)"
     out.print(f"run {result.run_id} as of {span}, engine {result.engine}, policy "

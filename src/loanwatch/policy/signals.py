@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field, StrictBool
 
 from loanwatch.policy import signal_params as p
-from loanwatch.policy.vocabulary import Action, Severity, StrictModel, consistency_error
+from loanwatch.policy.vocabulary import Actions, Severity, StrictModel
 
 P = TypeVar("P", bound=StrictModel)
 
@@ -25,15 +25,7 @@ class SignalPolicy(StrictModel, Generic[P]):
     enabled: StrictBool
     severity: Severity
     params: P
-    actions: tuple[Action, ...]
-
-    @field_validator("actions")
-    @classmethod
-    def _actions_unique(cls, actions: tuple[Action, ...]) -> tuple[Action, ...]:
-        for i, action in enumerate(actions):
-            if action in actions[:i]:
-                raise consistency_error(f"duplicate action {action.value!r}", i)
-        return actions
+    actions: Actions
 
 
 def _signal(signal_id: str) -> Any:

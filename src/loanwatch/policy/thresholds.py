@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, PlainSerializer, StrictBool, field_v
 from loanwatch.domain.indicators import INDICATOR_BY_NAME
 from loanwatch.policy.signals import SIGNAL_IDS, SignalGroup
 from loanwatch.policy.vocabulary import (
-    Action,
+    Actions,
     Severity,
     StrictModel,
     canonical_decimal,
@@ -85,7 +85,7 @@ class ThresholdSignal(StrictModel):
     op: Comparison
     value: Threshold
     severity: Severity
-    actions: tuple[Action, ...]
+    actions: Actions
     enabled: StrictBool
 
     @field_validator("id")
@@ -95,14 +95,6 @@ class ThresholdSignal(StrictModel):
             raise ValueError(f"{signal_id!r} is a signal of the catalogue (section signals): "
                              "choose another id, e.g. 'CUSTOM-" + signal_id + "'")
         return signal_id
-
-    @field_validator("actions")
-    @classmethod
-    def _actions_unique(cls, actions: tuple[Action, ...]) -> tuple[Action, ...]:
-        for i, action in enumerate(actions):
-            if action in actions[:i]:
-                raise consistency_error(f"duplicate action {action.value!r}", i)
-        return actions
 
 
 def unique_ids(entries: tuple[ThresholdSignal, ...]) -> tuple[ThresholdSignal, ...]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 
@@ -97,3 +97,14 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2), _Canoni
 def consistency_error(message: str, *at: str | int) -> PydanticCustomError:
     """A validation error about the key ``at`` below the field being validated."""
     return PydanticCustomError("policy_consistency", message, {"at": at})
+
+
+def _unique_actions(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    for i, action in enumerate(actions):
+        if action in actions[:i]:
+            raise consistency_error(f"duplicate action {action.value!r}", i)
+    return actions
+
+
+#: The actions a signal recommends, each at most once.
+Actions = Annotated[tuple[Action, ...], AfterValidator(_unique_actions)]
