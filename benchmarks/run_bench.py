@@ -29,7 +29,9 @@ GOAL_SECONDS = 30.0
 
 
 def mart_seconds(ws: Path) -> dict[str, float]:
-    """Seconds from the end of the mart before to the end of each mart, in run order."""
+    """Seconds from the end of the mart before to the end of each mart, in run order
+    (``finished_at`` is when a mart's rows were written; its commit, milliseconds, falls to
+    the next mart)."""
     import duckdb
 
     con = duckdb.connect(str(ws / "loanwatch.duckdb"), read_only=True)

@@ -8,7 +8,8 @@ The simulated portfolio (``loanwatch simulate``, 24 months, Parquet) and its imp
 workspace are made once under benchmarks/out/ and reused. Each repetition runs
 ``loanwatch run --as-of <last month-end> --mart loan_warnings`` (the alerts and everything
 they read) on a fresh copy of the workspace, and reads each mart's seconds from the run's
-``lw_runs`` timestamps. The figure is indicators + alerts + warning levels + loan warnings;
+``lw_runs`` timestamps (stamped when a mart's rows are written, so a mart's seconds are its
+build, query and write). The figure is indicators + alerts + warning levels + loan warnings;
 the baseline, from the same run, is the loan snapshot. Goal: signals and indicators for one
 date <= 20 s. Exit status: 0 the goal holds, 1 it is missed, 2 a step failed.
 """

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from loanwatch.analytics.indicators import IndicatorInputs, borrower_indicators
+from loanwatch.analytics.indicators.individual import mean_column, mean_income, mean_incomes
 from loanwatch.domain.indicators import INDICATORS, IndicatorKind
 
 AS_OF = dt.date(2026, 6, 10)
@@ -298,3 +299,25 @@ def test_no_table_at_all_gives_nulls_not_errors():
                 collateral_valuations=None, transactions=None, accounts=None, covenants=None)
     row = indicators(x)["E"]
     assert all(row[i.name] is None for i in INDICATORS if i.name != "key_person_changes_12m")
+
+
+def test_the_mart_reads_each_big_table_once():
+    """The transactions (tens of millions of rows) and the incomes feed several indicators:
+    each is read in one pass (the settlement history, the income means) they all share."""
+    x = inputs(transactions=SETTLEMENTS, accounts=ACCOUNTS, covenants=COVENANT,
+               incomes=monthly_incomes({"2026-04": "700", "2026-05": "700"}))
+    sql = ibis.to_sql(borrower_indicators(x, AS_OF), dialect="duckdb")
+    for t in (x.transactions, x.incomes):
+        assert sql.count(f'FROM "{t.op().name}"') == 1
+
+
+def test_income_means_of_every_window_come_from_one_table():
+    t = table("incomes", monthly_incomes({"2025-09": "1000", "2026-05": "700"}))
+    means = mean_incomes(t, AS_OF, [(2, 0)])  # the indicators' windows, and one more
+    (row,) = ibis.duckdb.connect().to_pyarrow(means).to_pylist()
+    assert {name: row[mean_column(*w)] for name, w in [
+        ("3 months", (3, 0)), ("6 before those", (6, 3)), ("12 months", (12, 0)),
+        ("2 months", (2, 0))]} == {"3 months": Decimal("700.00"),
+                                   "6 before those": Decimal("1000.00"),
+                                   "12 months": Decimal("850.00"), "2 months": Decimal("700.00")}
+    assert ibis.duckdb.connect().to_pyarrow(mean_income(t, AS_OF, 1, 1)).num_rows == 0  # April

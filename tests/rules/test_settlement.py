@@ -217,3 +217,13 @@ def test_signals_are_group_f_with_titles_and_firing_columns():
         for s in SIGNALS:
             assert s.title_zh and s.title_en and s.group == "settlement"
             assert s.calculate(f, POLICY.signals[s.id]).schema() == FIRING
+
+
+def test_the_settlement_signals_share_their_pass_over_the_transactions():
+    """The transactions are the biggest table: the covenant and drop signals read the same
+    settlement history (one pass, summed per account), the revenue check a pass of its own
+    joined as it is read."""
+    f = facts(monthly(BASE), revenue=("2025-12-31", "1000000"))
+    together = ibis.union(*(s.calculate(f, POLICY.signals[s.id]) for s in SIGNALS))
+    sql = ibis.to_sql(together, dialect="duckdb")
+    assert sql.count(f'FROM "{f.transactions.op().name}"') == 2

@@ -72,7 +72,7 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
                     expr = mart.build(on, group, policy, stored=StoredDates(con))
                     if on is local:
                         written = save_mart(con, mart.name, local.sql(expr), group, engine=on.name,
-                                            **stamp)
+                                            columns=expr.columns, **stamp)
                     else:
                         written = save_arrow(con, mart.name, on.to_arrow(expr), group, engine=on.name,
                                              **stamp)

@@ -13,12 +13,13 @@ import ibis.expr.types as ir
 from loanwatch.analytics.expr import money, zero
 from loanwatch.analytics.indicators.settlement import (
     complete_months,
-    monthly_settlement,
-    own_bank_settlements,
-    settlement_by_month,
+    monthly_volumes,
+    settlement_accounts,
     settlement_covenants,
+    settlement_history,
     settlement_vs_average,
     settlements,
+    volume_column,
 )
 from loanwatch.analytics.indicators.statements import ranked_statements
 from loanwatch.policy.signals import SignalPolicy
@@ -26,10 +27,6 @@ from loanwatch.rules.evidence import money_text, percent_text
 from loanwatch.rules.signal import Facts, Signal, firings, no_firings
 
 __all__ = ["SIGNALS", "settlement_below_covenant", "settlement_drop", "settlement_vs_revenue"]
-
-
-def _month_text(month: ir.DateValue) -> ir.StringValue:
-    return month.strftime("%Y-%m")
 
 
 def _borrower_rows(t: ir.Table, policy: SignalPolicy[Any], evidence: ir.StringValue) -> ir.Table:
@@ -44,17 +41,13 @@ def settlement_below_covenant(facts: Facts, policy: SignalPolicy[Any]) -> ir.Tab
         return no_firings()
     months = complete_months(facts.as_of, policy.params.min_consecutive_months)
     cov = settlement_covenants(facts.covenants, facts.snapshot, facts.loans, facts.as_of, months[0])
-    settled = own_bank_settlements(facts.transactions, facts.accounts, facts.as_of)
-    m = monthly_settlement(settlement_by_month(settled.semi_join(cov, "customer_id"), months), cov,
-                           months)
-    m = m.join(cov, "customer_id")
-    m = m.mutate(text=money_text(m.volume) + " (" + _month_text(m.month) + ")")
-    t = m.group_by("customer_id", "threshold").aggregate(
-        below=(m.volume < m.threshold).sum(), text=m.text.group_concat(", ", order_by=m.month))
-    t = t.filter(t.below == len(months))
-    evidence = ("settlement through this bank " + t.text + " below the covenant "
-                + money_text(t.threshold) + " a month")
-    return _borrower_rows(t, policy, evidence)
+    history = settlement_history(facts.transactions, facts.accounts, facts.as_of, len(months))
+    m = monthly_volumes(history, cov, months).join(cov, "customer_id")
+    m = m.filter(*(m[volume_column(month)] < m.threshold for month in months))
+    each = [money_text(m[volume_column(month)]) + f" ({month:%Y-%m})" for month in months]
+    evidence = ("settlement through this bank " + ibis.literal(", ").join(each)
+                + " below the covenant " + money_text(m.threshold) + " a month")
+    return _borrower_rows(m, policy, evidence)
 
 
 def settlement_drop(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
@@ -66,8 +59,8 @@ def settlement_drop(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
         return no_firings()
     p = policy.params
     months = complete_months(facts.as_of, p.baseline_months + 1)
-    settled = own_bank_settlements(facts.transactions, facts.accounts, facts.as_of)
-    t = settlement_vs_average(settlement_by_month(settled, months), months)
+    history = settlement_history(facts.transactions, facts.accounts, facts.as_of, len(months))
+    t = settlement_vs_average(history, months)
     n = p.baseline_months
     fall = t.base - t.last * n
     t = t.filter(t.base > 0, fall >= t.base * ibis.literal(p.min_drop, "decimal(18,6)"))
@@ -94,8 +87,10 @@ def settlement_vs_revenue(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     # (DuckDB's date - interval is a timestamp, which Ibis types as a date: make it one)
     year_before = (f.period_end - ibis.interval(months=12)).cast("timestamp").date()
     f = f.select("customer_id", "period_end", "revenue", period_start=f.b_end.coalesce(year_before))
-    # each borrower's flows once: when they were first seen and their volume over the period
-    s = settlements(facts.transactions, facts.accounts, facts.as_of).join(f, "customer_id")
+    # the flows into every account of these borrowers, at any bank: when they were first seen
+    # and their volume over the period
+    accounts = settlement_accounts(facts.accounts, facts.as_of, own_bank_only=False)
+    s = settlements(facts.transactions, accounts.join(f, "customer_id"), facts.as_of)
     within = (s.day > s.period_start) & (s.day <= s.period_end)
     t = s.group_by("customer_id", "period_start", "period_end", "revenue").aggregate(
         first_seen=s.day.min(), volume=money(s.amount.sum(where=within)))

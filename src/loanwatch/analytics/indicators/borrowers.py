@@ -19,12 +19,12 @@ from loanwatch.analytics.indicators.ratio import RATIO, change, ratio, typed
 from loanwatch.analytics.indicators.repayment import overdue_record
 from loanwatch.analytics.indicators.settlement import (
     complete_months,
-    monthly_settlement,
-    own_bank_settlements,
+    monthly_volumes,
     settlement_accounts,
-    settlement_by_month,
     settlement_covenants,
+    settlement_history,
     settlement_vs_average,
+    volume_column,
 )
 from loanwatch.domain.indicators import INDICATORS, IndicatorKind
 
@@ -125,26 +125,18 @@ def _short_term_growth(x: IndicatorInputs, as_of: dt.date) -> ir.Table:
                     short_term_debt_growth_6m=change(t.short_term_balance, t.old_short_term_balance))
 
 
-def _settlement_months(x: IndicatorInputs, as_of: dt.date) -> tuple[ir.Table, list[dt.date]]:
-    """The settlement through this bank of the baseline months and the last complete month,
-    one pass over the transactions for both settlement parts."""
-    months = complete_months(as_of, SETTLEMENT_BASELINE_MONTHS + 1)
-    settled = own_bank_settlements(x.transactions, x.accounts, as_of)
-    return settlement_by_month(settled, months), months
-
-
 def _settlement_vs_covenant(x: IndicatorInputs, as_of: dt.date) -> ir.Table | None:
     """Last complete month's settlement through this bank of the borrowers with an account
     here or a settlement covenant, and the strictest covenant of the loans it applied to."""
     if x.transactions is None or x.accounts is None:
         return None
-    by_month, months = _settlement_months(x, as_of)
-    month = months[-1]
+    (month,) = complete_months(as_of, 1)
     who = settlement_accounts(x.accounts, as_of, own_bank_only=True).select("customer_id")
     if x.covenants is not None:
         cov = settlement_covenants(x.covenants, x.snapshot, x.loans, as_of, month)
         who = who.union(cov.select("customer_id"))
-    t = monthly_settlement(by_month, who, [month])
+    t = monthly_volumes(settlement_history(x.transactions, x.accounts, as_of), who, [month])
+    t = t.rename(volume=volume_column(month))
     if x.covenants is None:
         return t.select("customer_id", settlement_last_month=t.volume)
     c = cov.rename(c_customer_id="customer_id")
@@ -158,7 +150,9 @@ def _settlement_vs_average(x: IndicatorInputs, as_of: dt.date) -> ir.Table | Non
     if x.transactions is None or x.accounts is None:
         return None
     n = SETTLEMENT_BASELINE_MONTHS
-    t = settlement_vs_average(*_settlement_months(x, as_of))
+    months = complete_months(as_of, n + 1)
+    t = settlement_vs_average(settlement_history(x.transactions, x.accounts, as_of, len(months)),
+                              months)
     return t.select("customer_id", settlement_avg_6m=(t.base.cast("float64") / n).round(2),
                     settlement_change_vs_avg=change(t.last * n, t.base))
 
