@@ -67,6 +67,14 @@ def stored(ws: Workspace, *days: str | dt.date) -> list[Row]:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
+def rows(ws: Workspace, sql: str) -> list[dict]:
+    """The rows of a query on the workspace, as dicts."""
+    with ws.connect(read_only=True) as con:
+        cur = con.execute(sql)
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
 def values(rows: Iterable[Row]) -> list[Row]:
     """Rows without the run that wrote them: what two equivalent runs must agree on."""
     return [{k: v for k, v in r.items() if k != "run_id"} for r in rows]

@@ -11,18 +11,11 @@ import pytest
 
 from loanwatch.batch.overrides_store import propose_override, review_override
 from loanwatch.workspace import Workspace
-from tests.batch.conftest import D, run, values
+from tests.batch.conftest import D, rows, run, values
 
 MONTHS = ["2024-07-31", "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"]
 RANK = {c: i for i, c in enumerate(("normal", "special_mention", "substandard", "doubtful", "loss"))}
 CLASSIFIED = ("class_events", "class_migration", "portfolio_metrics", "loan_warnings")
-
-
-def rows(ws: Workspace, sql: str) -> list[dict]:
-    with ws.connect(read_only=True) as con:
-        cur = con.execute(sql)
-        names = [c[0] for c in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from loanwatch.cli import app
 from loanwatch.domain.indicators import INDICATORS
 from loanwatch.workspace import Workspace
-from tests.batch.conftest import copy_of
+from tests.batch.conftest import copy_of, rows
 
 DAY = "2024-12-31"
 cli = CliRunner()
@@ -34,13 +34,6 @@ OWN_SIGNAL = """threshold_signals:
 
 def lw(*args: str | Path):
     return cli.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def rows(ws: Workspace, sql: str) -> list[dict]:
-    with ws.connect(read_only=True) as con:
-        cur = con.execute(sql)
-        names = [c[0] for c in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 @pytest.fixture(scope="module")
