@@ -26,9 +26,7 @@ from loanwatch.batch.runner import Progress, run_marts
 from loanwatch.engines.ibis_duckdb import DuckDBEngine
 from loanwatch.policy import Policy
 from loanwatch.rules.backtest import (
-    ALL_EARLY,
-    HIGH_EARLY,
-    NAIVE,
+    SUMMARY_RULES,
     Window,
     alert_flags,
     defaults,
@@ -41,7 +39,6 @@ from loanwatch.workspace import Workspace
 
 TRUTH_COLUMNS = {"loan_id": pa.string(), "first_90dpd_on": pa.date32(),
                  "first_miss_on": pa.date32(), "scenario": pa.string()}
-BY_SCENARIO = (HIGH_EARLY, ALL_EARLY, NAIVE)
 REQUIRED = ("loan_id", "first_90dpd_on")
 
 
@@ -117,7 +114,7 @@ def backtest(ws: Workspace, policy: Policy, month_ends: Sequence[dt.date], truth
         flags = ibis.union(alert_flags(alerts, escalations_of(policy)), dpd_flags(snaps))
         d = defaults(ibis.memtable(truth), eng.table("loans"), window)
         table = eng.to_arrow(measures(flags, snaps, d, days, end, window))
-        scen = (eng.to_arrow(recall_by(flags, d, "scenario", BY_SCENARIO, days[0], days[-1],
+        scen = (eng.to_arrow(recall_by(flags, d, "scenario", SUMMARY_RULES, days[0], days[-1],
                                        window)).to_pylist()
                 if "scenario" in truth.column_names else [])
     return Backtest(days, end, window, policy.version_id, table.to_pylist(), scen,

@@ -9,9 +9,8 @@ from html import escape
 
 from loanwatch.batch.backtest import Backtest
 from loanwatch.reports.svg import hbar_chart
-from loanwatch.rules.backtest import ALL_EARLY, HIGH_EARLY, NAIVE
+from loanwatch.rules.backtest import ALL_EARLY, HIGH_EARLY, NAIVE, SUMMARY_RULES
 
-SUMMARY_RULES = (HIGH_EARLY, ALL_EARLY, NAIVE)
 SUMMARY_TITLES = {
     HIGH_EARLY: ("高/严重早期预警等级", "High or critical early-warning level"),
     ALL_EARLY: ("全部早期预警信号", "Any early-warning signal"),

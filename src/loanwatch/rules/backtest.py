@@ -34,7 +34,8 @@ ALL_EARLY = "ALL-EARLY"  # any early-warning alert
 HIGH_EARLY = "HIGH-EARLY"  # a high or critical early-warning level (escalations applied)
 NAIVE = "NAIVE-DPD1"  # the naïve rule: any loan of the borrower at least one day past due
 
-FLAG = pa.schema([("as_of", pa.date32()), ("customer_id", pa.string()), ("rule", pa.string())])
+# the rules every backtest reports first, and per scenario
+SUMMARY_RULES = (HIGH_EARLY, ALL_EARLY, NAIVE)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def measures(flags: ir.Table, snapshots: ir.Table, defaults_: ir.Table,
     t = r.left_join(p, r.rule == p.rule).drop("rule_right")
     t = t.left_join(v, t.rule == v.rule).drop("rule_right")
     return t.select("rule", "defaults", "warned", "recall", "median_lead_days", "flagged",
-                    "flagged_defaulting", precision=t.precision.coalesce(ibis.null("float64")),
+                    "flagged_defaulting", "precision",
                     base_rate=t.base_rate, lift=t.lift,
                     new_per_1000=t.new_per_1000.coalesce(0.0),
                     open_per_1000=t.open_per_1000.coalesce(0.0)).order_by("rule")

@@ -19,8 +19,6 @@ from loanwatch.analytics.expr import day, in_force
 from loanwatch.policy.signals import SignalPolicy
 from loanwatch.rules.signal import Facts, Signal, firings, no_firings
 
-TASK_KINDS = ("first_inspection", "debt_confirmation", "rating_refresh")
-
 
 def _done(facts: Facts, kind: str) -> ir.Table:
     t = facts.tasks
