@@ -23,7 +23,10 @@ ALLOWED: dict[str, set[str]] = {
     # classification rules are analytics too (tables in, table out) plus the policy vocabulary
     "classify": {"domain", "analytics", "policy"},
     "rules": {"domain", "analytics", "policy"},
-    "batch": {"domain", "analytics", "classify", "rules", "engines", "policy", "workspace"},
+    # graph algorithms (networkx) on tables the analytics prepared
+    "graph": {"domain", "analytics", "policy"},
+    "batch": {"domain", "analytics", "classify", "rules", "graph", "engines", "policy",
+              "workspace"},
     # reports render what the batch measured
     "reports": {"domain", "rules", "batch"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",

@@ -18,7 +18,7 @@ from loanwatch.rules.signal import Deadlines, Facts
 from loanwatch.rules.warning_level import Escalation, loan_warnings, warning_levels
 
 MORE_TABLES = ("financials", "incomes", "collaterals", "collateral_valuations", "guarantees",
-               "transactions", "accounts", "covenants")
+               "transactions", "accounts", "covenants", "contracts", "invoices", "relations")
 RATING = pa.schema([("as_of", pa.date32()), ("customer_id", pa.string()), ("grade", pa.int32()),
                     ("pd_12m", pa.decimal128(9, 6))])
 

@@ -9,6 +9,7 @@ register of work done (``Facts.tasks``). The bank's own threshold signals of the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
@@ -37,17 +38,21 @@ CATALOGUE: dict[str, Signal] = {
 def evaluate(facts: Facts, policy: Policy) -> ir.Table:
     """Today's firings of every enabled signal: ``signal_id, group, customer_id, loan_id,
     severity, evidence, actions``."""
-    parts = []
-    for signal_id, entry in policy.signals.items():
-        signal = CATALOGUE.get(signal_id)
-        if signal is None or not entry.enabled:
-            continue
-        parts.append(_labelled(signal.calculate(facts, entry), signal_id, signal.group,
-                               entry.actions))
+    enabled = [(CATALOGUE[i], e) for i, e in policy.signals.items()
+               if i in CATALOGUE and e.enabled]
+    parts = [_labelled(s.calculate(facts, e), s.id, s.group, e.actions)
+             for s, e in enabled if not s.reads_firings]
     for own in policy.threshold_signals:
         if own.enabled and facts.indicators is not None:
             parts.append(_labelled(threshold_firings(facts.indicators, own), own.id, own.group,
                                    own.actions))
+    first = _union(parts)
+    later = [_labelled(s.calculate(replace(facts, firings=first), e), s.id, s.group, e.actions)
+             for s, e in enabled if s.reads_firings]
+    return _union([first, *later]) if later else first
+
+
+def _union(parts: Sequence[ir.Table]) -> ir.Table:
     if not parts:
         e = no_firings()
         return e.mutate(signal_id=ibis.literal(""), group=ibis.literal(""),

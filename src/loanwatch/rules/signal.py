@@ -63,6 +63,18 @@ class Facts:
     transactions: ir.Table | None = None
     accounts: ir.Table | None = None
     covenants: ir.Table | None = None
+    contracts: ir.Table | None = None
+    invoices: ir.Table | None = None
+    relations: ir.Table | None = None
+    # marts of the date that signals read (None: not computed, and those signals do not fire):
+    # the proceeds' findings (fund_flows), contract-payment-invoice matching per loan
+    # (reconciliation) and the related-party and guarantee networks per customer (networks)
+    fund_flows: ir.Table | None = None
+    reconciliation: ir.Table | None = None
+    networks: ir.Table | None = None
+    # the firings of every signal that reads no other signal's (``Signal.reads_firings``):
+    # set by the catalogue for those that do (a guarantor's distress)
+    firings: ir.Table | None = None
     # the post-loan work recorded as done (rules/workflow.py; None: no register is kept)
     tasks: ir.Table | None = None
     deadlines: Deadlines = Deadlines()
@@ -77,6 +89,8 @@ class Signal:
     title_zh: str
     title_en: str
     calculate: Calculation
+    # evaluated after the others, with their firings in ``Facts.firings``
+    reads_firings: bool = False
 
     @property
     def group(self) -> str:
