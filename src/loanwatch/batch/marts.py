@@ -15,6 +15,7 @@ from loanwatch.analytics.portfolio import Provisioning, overdue_rates
 from loanwatch.analytics.vintage import vintage
 from loanwatch.batch import alert_marts as am
 from loanwatch.batch import classification_marts as cm
+from loanwatch.batch import flow_marts as fm
 from loanwatch.batch import indicator_marts as im
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
@@ -161,10 +162,15 @@ MARTS: dict[str, Mart] = {
              "settlement, financial ratios, collateral LTV, key-person changes",
              reads_marts=True, needs=("loan_snapshot", "repayment_record"),
              one_date_at_a_time=True),
+        Mart("fund_flows", ("loan_id", "finding"), fm.fund_flows,
+             "资金流向 what the traced proceeds of each loan reached: backflow, prohibited use, "
+             "cash, unknown holders, one counterparty, entrusted payment against the contract; "
+             "amount, share, route and path hop by hop", reads_marts=True,
+             one_date_at_a_time=True),
         Mart("alerts", ("alert_id",), am.alerts,
              "预警 alerts open or closed at the date: signal, subject, severity, evidence, actions",
              reads_marts=True, needs=("classification", "class_events", "ratings",
-                                      "repayment_record", "indicators"),
+                                      "repayment_record", "indicators", "fund_flows"),
              one_date_at_a_time=True),
         Mart("warning_levels", ("customer_id",), am.warning_levels_mart,
              "预警等级 each borrower's warning level from its open alerts, and its guarantees'",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, PlainSerializer, StrictBool, model_validator
 
+from loanwatch.policy.fund_flows import FundFlowPolicy
 from loanwatch.policy.signals import Signals
 from loanwatch.policy.thresholds import ThresholdSignals
 from loanwatch.policy.vocabulary import (
@@ -376,6 +377,9 @@ class Policy(StrictModel):
     signals: Signals
     # the bank's own signals on the borrower indicators; none unless the file lists some
     threshold_signals: ThresholdSignals = ()
+    # how the proceeds are traced and what the FLOW-* signals look for; the defaults unless
+    # the file says otherwise
+    fund_flows: FundFlowPolicy = FundFlowPolicy()
     combining: CombiningPolicy
     inspections: InspectionPolicy
 

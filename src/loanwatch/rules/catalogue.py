@@ -19,6 +19,7 @@ from loanwatch.rules import (
     bureau,
     collateral,
     financial,
+    flows,
     rating,
     registry,
     repayment,
@@ -30,7 +31,7 @@ from loanwatch.rules.threshold import threshold_firings
 
 CATALOGUE: dict[str, Signal] = {
     s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS,
-                      *settlement.SIGNALS, *financial.SIGNALS, *collateral.SIGNALS,
+                      *settlement.SIGNALS, *financial.SIGNALS, *flows.SIGNALS, *collateral.SIGNALS,
                       *rating.SIGNALS, *workflow.SIGNALS)
 }
 
