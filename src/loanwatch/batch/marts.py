@@ -16,6 +16,7 @@ from loanwatch.analytics.vintage import vintage
 from loanwatch.batch import alert_marts as am
 from loanwatch.batch import classification_marts as cm
 from loanwatch.batch import flow_marts as fm
+from loanwatch.batch import reconciliation_marts as rm
 from loanwatch.batch import indicator_marts as im
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
@@ -167,10 +168,15 @@ MARTS: dict[str, Mart] = {
              "cash, unknown holders, one counterparty, entrusted payment against the contract; "
              "amount, share, route and path hop by hop", reads_marts=True,
              one_date_at_a_time=True),
+        Mart("reconciliation", ("loan_id",), rm.reconciliation,
+             "票款一致性 each loan's contracts, entrusted payments and VAT invoices matched: "
+             "amounts, void or mismatched invoices, days without an invoice, contract volume "
+             "against revenue, status and reasons", reads_marts=True, one_date_at_a_time=True),
         Mart("alerts", ("alert_id",), am.alerts,
              "预警 alerts open or closed at the date: signal, subject, severity, evidence, actions",
              reads_marts=True, needs=("classification", "class_events", "ratings",
-                                      "repayment_record", "indicators", "fund_flows"),
+                                      "repayment_record", "indicators", "fund_flows",
+                                      "reconciliation"),
              one_date_at_a_time=True),
         Mart("warning_levels", ("customer_id",), am.warning_levels_mart,
              "预警等级 each borrower's warning level from its open alerts, and its guarantees'",

@@ -59,8 +59,10 @@ def schema_ddl() -> list[str]:
 
 def _is_personal(table: Table, name: str) -> str:
     """SQL true when the column holds personal data in this row."""
-    if name == "name" and "customer_type" in table.column_names:
-        return "customer_type = 'individual'"  # enterprise names are public
+    if name in ("name", "id_number") and "customer_type" in table.column_names:
+        # an enterprise's name and unified social credit code are public (its licence, its
+        # invoices): kept clear, so that invoices can be matched to their buyer
+        return "customer_type = 'individual'"
     return "true"
 
 

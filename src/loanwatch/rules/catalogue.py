@@ -20,6 +20,7 @@ from loanwatch.rules import (
     collateral,
     financial,
     flows,
+    invoices,
     rating,
     registry,
     repayment,
@@ -31,7 +32,8 @@ from loanwatch.rules.threshold import threshold_firings
 
 CATALOGUE: dict[str, Signal] = {
     s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS,
-                      *settlement.SIGNALS, *financial.SIGNALS, *flows.SIGNALS, *collateral.SIGNALS,
+                      *settlement.SIGNALS, *financial.SIGNALS, *flows.SIGNALS, *invoices.SIGNALS,
+                      *collateral.SIGNALS,
                       *rating.SIGNALS, *workflow.SIGNALS)
 }
 
