@@ -18,6 +18,7 @@ from loanwatch.batch import classification_marts as cm
 from loanwatch.batch import flow_marts as fm
 from loanwatch.batch import reconciliation_marts as rm
 from loanwatch.batch import indicator_marts as im
+from loanwatch.batch import network_marts as nm
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 from loanwatch.policy.vocabulary import DayCount, FiveClass
@@ -172,11 +173,16 @@ MARTS: dict[str, Mart] = {
              "票款一致性 each loan's contracts, entrusted payments and VAT invoices matched: "
              "amounts, void or mismatched invoices, days without an invoice, contract volume "
              "against revenue, status and reasons", reads_marts=True, one_date_at_a_time=True),
+        Mart("networks", ("customer_id",), nm.networks,
+             "关联网络 each customer in a related-party group, guarantee circle (担保圈) or chain: "
+             "group size, borrowers, exposure and worst class; circle and chain paths; "
+             "guarantees given and the exposure they cover", reads_marts=True,
+             needs=("loan_snapshot", "classification"), one_date_at_a_time=True),
         Mart("alerts", ("alert_id",), am.alerts,
              "预警 alerts open or closed at the date: signal, subject, severity, evidence, actions",
              reads_marts=True, needs=("classification", "class_events", "ratings",
                                       "repayment_record", "indicators", "fund_flows",
-                                      "reconciliation"),
+                                      "reconciliation", "networks"),
              one_date_at_a_time=True),
         Mart("warning_levels", ("customer_id",), am.warning_levels_mart,
              "预警等级 each borrower's warning level from its open alerts, and its guarantees'",

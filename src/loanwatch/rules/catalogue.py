@@ -1,9 +1,8 @@
 """The shipped signal catalogue: every calculation by signal id, evaluated for the signals
 the policy switches on, with the policy's severity, parameters and actions.
 
-Signals of SIGNALS.md not yet in ``CATALOGUE`` (fund flows, invoices, guarantees) have no
-calculation yet and do not fire; the workflow's (group J) fire once the run is given the
-register of work done (``Facts.tasks``). The bank's own threshold signals of the policy
+Every signal of SIGNALS.md has its calculation here; the workflow's (group J) fire once the
+run is given the register of work done (``Facts.tasks``). The bank's own threshold signals of the policy
 (rules/threshold.py) fire beside them."""
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from loanwatch.rules import (
     bureau,
     collateral,
     financial,
+    guarantees,
     flows,
     invoices,
     rating,
@@ -33,8 +33,8 @@ from loanwatch.rules.threshold import threshold_firings
 CATALOGUE: dict[str, Signal] = {
     s.id: s for s in (*repayment.SIGNALS, *bureau.SIGNALS, *registry.SIGNALS,
                       *settlement.SIGNALS, *financial.SIGNALS, *flows.SIGNALS, *invoices.SIGNALS,
-                      *collateral.SIGNALS,
-                      *rating.SIGNALS, *workflow.SIGNALS)
+                      *collateral.SIGNALS, *guarantees.SIGNALS, *rating.SIGNALS,
+                      *workflow.SIGNALS)
 }
 
 
