@@ -16,9 +16,9 @@ from loanwatch.analytics.vintage import vintage
 from loanwatch.batch import alert_marts as am
 from loanwatch.batch import classification_marts as cm
 from loanwatch.batch import flow_marts as fm
-from loanwatch.batch import reconciliation_marts as rm
 from loanwatch.batch import indicator_marts as im
 from loanwatch.batch import network_marts as nm
+from loanwatch.batch import reconciliation_marts as rm
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
 from loanwatch.policy.vocabulary import DayCount, FiveClass
