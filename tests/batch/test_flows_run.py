@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from loanwatch.batch.drilldown import borrower_network, loan_proceeds
 from loanwatch.cli import app
+from loanwatch.engines.ibis_duckdb import DuckDBEngine
+from loanwatch.policy import load_policy
 from loanwatch.workspace import Workspace
-from tests.batch.conftest import copy_of, rows
+from tests.batch.conftest import D, copy_of, rows
 
 FIRST, LAST = "2024-06-30", "2024-12-31"
 cli = CliRunner()
@@ -83,3 +86,17 @@ def test_the_marts_export(two_runs, tmp_path, mart, first):
     assert result.exit_code == 0, result.output
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith(first)
+
+
+def test_a_loans_whole_trace_and_a_borrowers_network_for_the_console(two_runs):
+    (found,) = [r for r in findings(two_runs, LAST) if r["finding"] == "backflow"]
+    with two_runs.connect(read_only=True) as con:
+        eng = DuckDBEngine.open(con=con)
+        trace = loan_proceeds(eng, found["loan_id"], D(LAST), load_policy(two_runs.policy_file))
+        net = borrower_network(eng, found["customer_id"], D(LAST))
+    moves = trace.to_pylist()
+    assert "backflow" in {m["category"] for m in moves}
+    assert [m["hop"] for m in moves] == sorted(m["hop"] for m in moves)
+    assert sum(m["traced"] for m in moves if m["hop"] == 1) <= found["principal"]
+    assert net.customer_id == found["customer_id"]
+    assert found["customer_id"] in {n.customer_id for n in net.nodes}

@@ -15,6 +15,7 @@ from loanwatch.rules.backtest import (
     NAIVE,
     Window,
     alert_flags,
+    case_detection,
     defaults,
     dpd_flags,
     measures,
@@ -145,3 +146,31 @@ def test_recall_by_scenario_counts_each_kind_of_failure():
     # L3 cannot be warned within the history; L2 has no scenario
     assert got == {("A", "multi_lending"): (1, 1), ("A", None): (1, 0),
                    ("B", "multi_lending"): (1, 0), ("B", None): (1, 1)}
+
+
+def _alerts(*rows: tuple[dt.date, str, str, str]) -> ibis.Table:
+    return ibis.memtable(pa.table({
+        "as_of": pa.array([r[0] for r in rows], pa.date32()), "customer_id": [r[1] for r in rows],
+        "signal_id": [r[2] for r in rows], "group": [r[3] for r in rows],
+        "status": ["open"] * len(rows)}))
+
+
+def test_case_detection_counts_real_cases_and_look_alikes_per_group():
+    cases = ibis.memtable(pa.table({
+        "loan_id": ["L1", "L2", "L3", "L4"], "customer_id": ["C1", "C2", "C3", "C4"],
+        "scenario": ["backflow"] * 4, "role": ["real", "real", "benign", "benign"],
+        "trace_on": pa.array([D(2024, 2, 10), D(2024, 2, 10), D(2024, 2, 10), D(2024, 2, 10)]),
+        "default_onset_on": pa.array([D(2024, 6, 1), D(2024, 3, 1), None, None], pa.date32())}))
+    alerts = _alerts(
+        (D(2024, 2, 29), "C1", "FLOW-BACKFLOW", "fund_flow"),  # detected
+        (D(2024, 3, 31), "C2", "FLOW-BACKFLOW", "fund_flow"),  # after its default began
+        (D(2024, 2, 29), "C2", "REPAY-OVERDUE", "repayment"),  # no early warning
+        (D(2024, 4, 30), "C3", "SETTLE-DROP", "settlement"),  # a look-alike flagged elsewhere
+        (D(2024, 1, 31), "C4", "FLOW-BACKFLOW", "fund_flow"))  # before its trace
+    got = {(r["role"], r["group"]): (r["cases"], r["flagged"]) for r in ibis.duckdb.connect()
+           .to_pyarrow(case_detection(alerts, cases, MONTHS[0], MONTHS[-1])).to_pylist()}
+    assert got[("real", "fund_flow")] == (2, 1)
+    assert got[("real", "any")] == (2, 1)
+    assert got[("benign", "fund_flow")] == (2, 0)
+    assert got[("benign", "settlement")] == (2, 1)
+    assert ("real", "repayment") not in got

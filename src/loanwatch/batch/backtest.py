@@ -29,6 +29,7 @@ from loanwatch.rules.backtest import (
     SUMMARY_RULES,
     Window,
     alert_flags,
+    case_detection,
     defaults,
     dpd_flags,
     measures,
@@ -55,6 +56,9 @@ class Backtest:
     rows: list[dict[str, object]] = field(default_factory=list)  # one per rule
     # recall of the summary rules per scenario of the truth (when it has one)
     by_scenario: list[dict[str, object]] = field(default_factory=list)
+    # per injected case of the truth's scenarios (when it has them): the share picked out by
+    # each signal group, real cases and look-alikes
+    detection: list[dict[str, object]] = field(default_factory=list)
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)  # rule -> (zh, en)
 
 
@@ -81,6 +85,28 @@ def read_truth(folder: Path) -> pa.Table:
         raise TruthError(f"{path}: {e}") from None
 
 
+CASE_COLUMNS = {"loan_id": pa.string(), "customer_id": pa.string(), "scenario": pa.string(),
+                "role": pa.string(), "trace_on": pa.date32(), "default_onset_on": pa.date32()}
+
+
+def read_cases(folder: Path) -> pa.Table | None:
+    """The truth's ``scenarios`` (one row per injected case), or None when it has none."""
+    for name in ("scenarios.parquet", "scenarios.csv"):
+        path = folder / name
+        if path.exists():
+            try:
+                t = pq.read_table(path) if name.endswith(".parquet") else pacsv.read_csv(
+                    path, convert_options=pacsv.ConvertOptions(
+                        column_types={c: pa.string() for c in CASE_COLUMNS}))
+                cols = [c for c in CASE_COLUMNS if c in t.column_names]
+                return pa.table({c: _date(t[c]) if CASE_COLUMNS[c] == pa.date32()
+                                 and pa.types.is_string(t[c].type) else t[c].cast(CASE_COLUMNS[c])
+                                 for c in cols})
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError, OSError) as e:
+                raise TruthError(f"{path}: {e}") from None
+    return None
+
+
 def _read_csv(path: Path) -> pa.Table:
     types = {c: pa.string() for c in TRUTH_COLUMNS}
     t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
@@ -96,7 +122,7 @@ def _date(text: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def backtest(ws: Workspace, policy: Policy, month_ends: Sequence[dt.date], truth: pa.Table, *,
              outcome_end: dt.date | None = None, window: Window | None = None, rerun: bool = True,
-             progress: Progress | None = None) -> Backtest:
+             progress: Progress | None = None, cases: pa.Table | None = None) -> Backtest:
     """Run the alerts (and what they read) for ``month_ends`` unless ``rerun`` is off, then
     measure them against ``truth``. Outcomes count up to ``outcome_end`` (default the last
     month-end)."""
@@ -117,5 +143,8 @@ def backtest(ws: Workspace, policy: Policy, month_ends: Sequence[dt.date], truth
         scen = (eng.to_arrow(recall_by(flags, d, "scenario", SUMMARY_RULES, days[0], days[-1],
                                        window)).to_pylist()
                 if "scenario" in truth.column_names else [])
-    return Backtest(days, end, window, policy.version_id, table.to_pylist(), scen,
+        found = (eng.to_arrow(case_detection(alerts, ibis.memtable(cases), days[0],
+                                             days[-1])).to_pylist()
+                 if cases is not None and cases.num_rows else [])
+    return Backtest(days, end, window, policy.version_id, table.to_pylist(), scen, found,
                     signal_titles(policy))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from loanwatch.batch.backtest import TruthError, backtest, read_truth
+from loanwatch.batch.backtest import TruthError, backtest, read_cases, read_truth
 from loanwatch.cli.common import (
     WorkspaceOpt,
     app,
@@ -31,7 +31,8 @@ def backtest_cmd(
     start: Annotated[str, typer.Option("--from", help="First month of the history (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last month of the history (YYYY-MM-DD).")],
     truth: Annotated[Path, typer.Option(
-        "--truth", help="Folder with loans.parquet|csv: loan_id, first_90dpd_on [, first_miss_on].")],
+        "--truth", help="Folder with loans.parquet|csv: loan_id, first_90dpd_on [, first_miss_on]; "
+        "optionally scenarios.parquet|csv (injected cases: detection and false alarms).")],
     out_file: Annotated[Path, typer.Option("--out", help="The HTML report.")] = Path("backtest.html"),
     outcome_until: Annotated[str | None, typer.Option(
         "--outcome-until", help="Last day the truth covers (default: --to).")] = None,
@@ -49,14 +50,14 @@ def backtest_cmd(
         raise fail("a backtest needs at least two month-ends between --from and --to")
     until = parse_date(outcome_until, "--outcome-until") if outcome_until else None
     try:
-        truth_rows = read_truth(truth)
+        truth_rows, cases = read_truth(truth), read_cases(truth)
     except TruthError as e:
         raise fail(str(e)) from None
     ws = open_workspace(workspace)
     pol = workspace_policy(ws)
     with errors(), progress_steps("running") as step:
         result = backtest(ws, pol, months, truth_rows, outcome_end=until, rerun=rerun,
-                          progress=step)
+                          progress=step, cases=cases)
     out_file.write_text(report.render(result, lang), encoding="utf-8")
     text = report.TEXT[lang]
     table = RichTable(title=text["title"])

@@ -9,7 +9,7 @@ from html import escape
 
 from loanwatch.batch.backtest import Backtest
 from loanwatch.reports.svg import hbar_chart
-from loanwatch.rules.backtest import ALL_EARLY, HIGH_EARLY, NAIVE, SUMMARY_RULES
+from loanwatch.rules.backtest import ALL_EARLY, ANY_GROUP, HIGH_EARLY, NAIVE, SUMMARY_RULES
 
 SUMMARY_TITLES = {
     HIGH_EARLY: ("高/严重早期预警等级", "High or critical early-warning level"),
@@ -38,6 +38,10 @@ TEXT = {
         "chart_recall": "召回率（首次未还款前 30 天以上）", "chart_lift": "提升度",
         "per_signal": "各信号", "summary": "总体与对照", "by_scenario": "按违约情景的召回率",
         "scenario": "情景", "no_scenario": "无前兆（突发或一般违约）",
+        "detection": "注入情景的识别率（真实案例）与误报（良性相似案例）",
+        "detection_note": "追溯起 180 天内（真实案例在违约开始前）借款人在任一月末有该组"
+                          "未关闭预警的案例占比。",
+        "role": "案例", "cases": "案例数", "real": "真实", "benign": "良性相似", "any": "任一组",
         "notes": "说明：精确率与提升度只计结果窗口完整的月份；新增量为当月新被预警的借款人数每千笔在贷贷款；"
                  "早期预警不含 REPAY-OVERDUE。",
     },
@@ -54,6 +58,11 @@ TEXT = {
         "per_signal": "Per signal", "summary": "Overall and baseline",
         "by_scenario": "Recall by default scenario", "scenario": "Scenario",
         "no_scenario": "no trace (sudden or ordinary default)",
+        "detection": "Injected scenarios: detected (real cases) and false alarms (benign look-alikes)",
+        "detection_note": "Share of cases whose borrower had an open alert of the group at a "
+                          "month-end within 180 days of the trace (real cases: before the "
+                          "default began).",
+        "role": "Case", "cases": "Cases", "real": "real", "benign": "look-alike", "any": "any group",
         "notes": "Precision and lift count only months whose outcome window is complete; volume "
                  "is borrowers newly flagged per 1,000 active loans a month; early warnings "
                  "exclude REPAY-OVERDUE.",
@@ -88,6 +97,27 @@ def ordered(rows: Sequence[Mapping[str, object]]) -> list[Mapping[str, object]]:
     rest = sorted((r for r in rows if r["rule"] not in SUMMARY_TITLES),
                   key=lambda r: (-(r["recall"] or 0.0), r["rule"]))  # type: ignore[operator]
     return head + rest
+
+
+def detection_table(rows: Sequence[Mapping[str, object]], t: Mapping[str, str]) -> str:
+    """Per injected scenario and role (rows), the share picked out by each signal group
+    (columns, ``any`` first)."""
+    if not rows:
+        return ""
+    groups = sorted({str(x["group"]) for x in rows}, key=lambda g: (g != ANY_GROUP, g))
+    cell = {(x["scenario"], x["role"], x["group"]): x for x in rows}
+    keys = sorted({(x["scenario"], x["role"], x["cases"]) for x in rows},
+                  key=lambda k: (str(k[0]), k[1] != "real"))
+    head = "".join(f"<th>{escape(t['any'] if g == ANY_GROUP else g)}</th>" for g in groups)
+    body = "".join(
+        f"<tr><td>{escape(str(s))}</td><td>{escape(t.get(str(r), str(r)))}</td>"
+        f"<td class=\"n\">{n}</td>"
+        + "".join(f"<td class=\"n\">{pct(cell[(s, r, g)]['share']) if (s, r, g) in cell else '—'}"
+                  "</td>" for g in groups) + "</tr>"
+        for s, r, n in keys)
+    return (f"<h2>{escape(t['detection'])}</h2><table><thead><tr><th>{escape(t['scenario'])}</th>"
+            f"<th>{escape(t['role'])}</th><th>{escape(t['cases'])}</th>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table><p>{escape(t['detection_note'])}</p>")
 
 
 def scenario_table(rows: Sequence[Mapping[str, object]], t: Mapping[str, str],
@@ -168,6 +198,7 @@ tr.summary td {{ font-weight: bold; background: #f8f8f0; }}
 </tbody></table>
 <p>{escape(t['notes'])}</p>
 {scenario_table(bt.by_scenario, t, label)}
+{detection_table(bt.detection, t)}
 <div>{recall_chart}</div>
 <div>{lift_chart}</div>
 </body></html>

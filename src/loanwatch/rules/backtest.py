@@ -219,3 +219,39 @@ def measures(flags: ir.Table, snapshots: ir.Table, defaults_: ir.Table,
                     base_rate=t.base_rate, lift=t.lift,
                     new_per_1000=t.new_per_1000.coalesce(0.0),
                     open_per_1000=t.open_per_1000.coalesce(0.0)).order_by("rule")
+
+
+ANY_GROUP = "any"  # detection by any early-warning alert
+
+
+def case_detection(alerts: ir.Table, cases: ir.Table, first_date: dt.date,
+                   last_date: dt.date, horizon_days: int = 180) -> ir.Table:
+    """Which signal groups picked out the borrower of each injected case (the truth's
+    ``scenarios``: ``loan_id, customer_id, scenario, role, trace_on`` and, for a case
+    followed by a default, ``default_onset_on``): an open early-warning alert at a month-end
+    from ``trace_on`` to ``horizon_days`` later, and before the default began. Real cases
+    give the detection rate; benign look-alikes (``role`` other than ``real``) the false
+    alarms. Only cases whose trace shows within the history count. Returns
+    ``scenario, role, group, cases, flagged, share``; ``group`` ``any`` is every group."""
+    c = cases.filter(cases.trace_on >= first_date - dt.timedelta(days=31),
+                     cases.trace_on <= last_date)
+    until = c.trace_on + ibis.interval(days=horizon_days)
+    if "default_onset_on" in c.columns:
+        before = c.default_onset_on - ibis.interval(days=1)
+        until = ibis.ifelse(c.default_onset_on.notnull() & (before < until), before, until)
+    c = c.mutate(case=c.scenario + ":" + c.loan_id, until=until.cast("timestamp").date())
+    a = alerts.filter(alerts.status == "open", ~alerts.signal_id.isin(OVERDUE_SIGNALS))
+    a = a.select(a_as_of="as_of", a_customer="customer_id", group="group")
+    hit = c.join(a, [c.customer_id == a.a_customer, a.a_as_of >= c.trace_on,
+                     a.a_as_of <= c.until])
+    per = hit.select("scenario", "role", "case", "group")
+    per = per.union(per.mutate(group=ibis.literal(ANY_GROUP))).distinct()
+    flagged = per.group_by("scenario", "role", "group").aggregate(flagged=per.count())
+    n = c.group_by("scenario", "role").aggregate(cases=c.case.nunique())
+    groups = flagged.select("group").distinct()
+    grid = n.cross_join(groups)
+    t = grid.left_join(flagged, [grid.scenario == flagged.scenario, grid.role == flagged.role,
+                                 grid.group == flagged.group])
+    got = t.flagged.coalesce(0)
+    return t.select("scenario", "role", "group", "cases", flagged=got,
+                    share=got / t.cases).order_by("scenario", "role", "group")
