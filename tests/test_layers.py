@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "batch": {"domain", "analytics", "classify", "rules", "graph", "engines", "policy",
               "workspace"},
     # reports render what the batch measured
-    "reports": {"domain", "rules", "batch"},
+    "reports": {"domain", "policy", "rules", "batch"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
             "classify", "reports"},
 }

@@ -72,3 +72,17 @@ def test_recall_by_scenario_is_a_table_when_the_truth_has_scenarios():
     assert "Recall by default scenario" in html and "income_drop" in html
     assert html.index("no trace") < html.index("income_drop")  # most defaults first
     assert "按违约情景的召回率" not in render(BT, "zh")
+
+
+def test_detection_of_injected_cases_is_a_table_by_group():
+    found = [{"scenario": "backflow", "role": r, "group": g, "cases": 8, "flagged": k,
+              "share": k / 8}
+             for r, g, k in (("real", "any", 8), ("real", "fund_flow", 8),
+                             ("benign", "any", 2), ("benign", "fund_flow", 0))]
+    bt = Backtest(BT.month_ends, BT.outcome_end, BT.window, BT.policy_version, ROWS,
+                  detection=found)
+    en, zh = render(bt, "en"), render(bt, "zh")
+    assert "B Fund flows" in en and "B 资金流向" in zh
+    row = en[en.index("<td>backflow</td><td>look-alike</td>"):].split("</tr>")[0]
+    assert '<td class="n">25.0%</td><td class="n">0.0%</td>' in row  # any group, then B
+    assert "Injected scenarios" not in render(BT, "en")

@@ -56,10 +56,10 @@ class Backtest:
     rows: list[dict[str, object]] = field(default_factory=list)  # one per rule
     # recall of the summary rules per scenario of the truth (when it has one)
     by_scenario: list[dict[str, object]] = field(default_factory=list)
+    titles: dict[str, tuple[str, str]] = field(default_factory=dict)  # rule -> (zh, en)
     # per injected case of the truth's scenarios (when it has them): the share picked out by
     # each signal group, real cases and look-alikes
     detection: list[dict[str, object]] = field(default_factory=list)
-    titles: dict[str, tuple[str, str]] = field(default_factory=dict)  # rule -> (zh, en)
 
 
 def read_truth(folder: Path) -> pa.Table:
@@ -146,5 +146,5 @@ def backtest(ws: Workspace, policy: Policy, month_ends: Sequence[dt.date], truth
         found = (eng.to_arrow(case_detection(alerts, ibis.memtable(cases), days[0],
                                              days[-1])).to_pylist()
                  if cases is not None and cases.num_rows else [])
-    return Backtest(days, end, window, policy.version_id, table.to_pylist(), scen, found,
-                    signal_titles(policy))
+    return Backtest(days, end, window, policy.version_id, table.to_pylist(), scen,
+                    signal_titles(policy), found)

@@ -125,6 +125,20 @@ class SignalGroup(StrEnum):
     RATING = "rating"
     WORKFLOW = "workflow"
 
+#: Each group's name as a reader sees it: (Chinese, English), letters A-J of SIGNALS.md.
+GROUP_TITLES: dict[SignalGroup, tuple[str, str]] = {
+    SignalGroup.REPAYMENT: ("A 还款行为", "A Repayment"),
+    SignalGroup.FUND_FLOW: ("B 资金流向", "B Fund flows"),
+    SignalGroup.RECONCILIATION: ("C 票款一致性", "C Contracts and invoices"),
+    SignalGroup.MULTI_LENDING: ("D 多头借贷", "D Borrowing elsewhere"),
+    SignalGroup.REGISTRY: ("E 公示信息", "E Registry"),
+    SignalGroup.SETTLEMENT: ("F 结算", "F Settlement"),
+    SignalGroup.FINANCIAL: ("G 财务", "G Financial"),
+    SignalGroup.GUARANTEE: ("H 担保与抵押", "H Guarantees and collateral"),
+    SignalGroup.RATING: ("I 分类与评级", "I Classification and rating"),
+    SignalGroup.WORKFLOW: ("J 贷后工作", "J Workflow"),
+}
+
 
 _GROUP_BY_PREFIX: dict[str, SignalGroup] = {
     "REPAY": SignalGroup.REPAYMENT, "FLOW": SignalGroup.FUND_FLOW,

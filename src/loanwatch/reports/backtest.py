@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from loanwatch.batch.backtest import Backtest
+from loanwatch.policy.signals import GROUP_TITLES
 from loanwatch.reports.svg import hbar_chart
 from loanwatch.rules.backtest import ALL_EARLY, ANY_GROUP, HIGH_EARLY, NAIVE, SUMMARY_RULES
 
@@ -99,6 +100,12 @@ def ordered(rows: Sequence[Mapping[str, object]]) -> list[Mapping[str, object]]:
     return head + rest
 
 
+def _group(name: str, t: Mapping[str, str]) -> str:
+    """A signal group's title in the report's language (a bank's own group: its name)."""
+    titles = {g.value: zh_en for g, zh_en in GROUP_TITLES.items()}
+    return titles[name][0 if t is TEXT["zh"] else 1] if name in titles else name
+
+
 def detection_table(rows: Sequence[Mapping[str, object]], t: Mapping[str, str]) -> str:
     """Per injected scenario and role (rows), the share picked out by each signal group
     (columns, ``any`` first)."""
@@ -108,7 +115,8 @@ def detection_table(rows: Sequence[Mapping[str, object]], t: Mapping[str, str]) 
     cell = {(x["scenario"], x["role"], x["group"]): x for x in rows}
     keys = sorted({(x["scenario"], x["role"], x["cases"]) for x in rows},
                   key=lambda k: (str(k[0]), k[1] != "real"))
-    head = "".join(f"<th>{escape(t['any'] if g == ANY_GROUP else g)}</th>" for g in groups)
+    head = "".join(f"<th>{escape(t['any'] if g == ANY_GROUP else _group(g, t))}</th>"
+                   for g in groups)
     body = "".join(
         f"<tr><td>{escape(str(s))}</td><td>{escape(t.get(str(r), str(r)))}</td>"
         f"<td class=\"n\">{n}</td>"
