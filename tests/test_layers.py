@@ -23,14 +23,16 @@ ALLOWED: dict[str, set[str]] = {
     # classification rules are analytics too (tables in, table out) plus the policy vocabulary
     "classify": {"domain", "analytics", "policy"},
     "rules": {"domain", "analytics", "policy"},
+    # PD models on frames the batch prepared (pandas, scikit-learn, LightGBM, optbinning)
+    "models": {"domain", "policy"},
     # graph algorithms (networkx) on tables the analytics prepared
     "graph": {"domain", "analytics", "policy"},
-    "batch": {"domain", "analytics", "classify", "rules", "graph", "engines", "policy",
+    "batch": {"domain", "analytics", "classify", "rules", "graph", "models", "engines", "policy",
               "workspace"},
     # reports render what the batch measured
-    "reports": {"domain", "policy", "rules", "batch"},
+    "reports": {"domain", "policy", "rules", "models", "batch"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
-            "classify", "reports"},
+            "classify", "models", "reports"},
 }
 
 

@@ -69,7 +69,9 @@ def test_a_run_of_one_mart_computes_it_and_the_marts_it_reads_only(example_ws):
     assert result.exit_code == 0, result.output
     marts = [line.split(":")[0].strip() for line in result.output.splitlines()
              if line.startswith("  ")]
-    assert marts == ["loan_snapshot", "repayment_record", "ratings", "classification"]
+    # the rating takes the behavioural model's grade when one is promoted: its scores first
+    assert marts == ["loan_snapshot", "repayment_record", "indicators", "fund_flows",
+                     "reconciliation", "scores", "ratings", "classification"]
 
 
 def test_a_run_with_the_same_date_again_replaces_it(example_ws):

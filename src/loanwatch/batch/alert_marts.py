@@ -20,7 +20,7 @@ from loanwatch.rules.warning_level import Escalation, loan_warnings, warning_lev
 MORE_TABLES = ("financials", "incomes", "collaterals", "collateral_valuations", "guarantees",
                "transactions", "accounts", "covenants", "contracts", "invoices", "relations")
 RATING = pa.schema([("as_of", pa.date32()), ("customer_id", pa.string()), ("grade", pa.int32()),
-                    ("pd_12m", pa.decimal128(9, 6))])
+                    ("pd_12m", pa.decimal128(9, 6)), ("model_pd", pa.decimal128(9, 6))])
 
 
 def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
@@ -35,6 +35,7 @@ def alerts(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
         fund_flows=rows_on(engine, "fund_flows", day),
         reconciliation=rows_on(engine, "reconciliation", day),
         networks=rows_on(engine, "networks", day),
+        scores=rows_on(engine, "scores", day),
         previous_ratings=rows_before(engine, stored, "ratings", day, RATING),
         loans=engine.table("loans"), customers=engine.table("customers"),
         bureau_reports=engine.table("bureau_reports"),

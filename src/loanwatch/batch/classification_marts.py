@@ -19,7 +19,7 @@ from loanwatch.batch.dated import Stored, date_before, rows_before, rows_on
 from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
 from loanwatch.classify.events import class_downgrades
 from loanwatch.classify.migration import class_migration
-from loanwatch.classify.rating import borrower_ratings, rating_rules
+from loanwatch.classify.rating import borrower_ratings, grade_pd, rating_rules
 from loanwatch.classify.staging import ecl_rules, ifrs9_stages, staging_rules
 from loanwatch.domain.calendar import months_before, previous_month_end
 from loanwatch.engines.base import AnalyticsEngine
@@ -59,9 +59,27 @@ def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
     late = rows_on(engine, "repayment_record", day).select(r_loan_id="loan_id", late="late_12m")
     loans = snapshot.left_join(late, snapshot.loan_id == late.r_loan_id).drop("r_loan_id")
     loans = loans.mutate(late_12m=loans.late.coalesce(0))
+    rules = rating_rules(policy)
     r = borrower_ratings(loans, engine.table("bureau_reports"), engine.table("registry_events"),
-                         day, rating_rules(policy))
-    return r.mutate(rated_on=r.as_of)
+                         day, rules)
+    return with_model_grades(r, rows_on(engine, "scores", day), rules).mutate(rated_on=r.as_of)
+
+
+def with_model_grades(r: ir.Table, scores: ir.Table, rules) -> ir.Table:
+    """Once a champion model scores the borrowers (the ``scores`` mart), its grade and the
+    grade's PD replace the interim scorecard's; ``pd_source`` says which made the rating and
+    ``model_pd`` keeps the model's own calibrated PD. Borrowers the model does not score (in
+    default) keep the interim rating."""
+    s = scores.select(s_customer="customer_id", s_grade="grade", s_model="model_id",
+                      s_pd="pd_12m")
+    t = r.left_join(s, r.customer_id == s.s_customer)
+    scored = t.s_grade.notnull()
+    replaced = {
+        "grade": t.s_grade.coalesce(t.grade).cast("int32"),
+        "pd_12m": ibis.ifelse(scored, grade_pd(t.s_grade, rules.grade_pds), t.pd_12m)}
+    return t.select(*(replaced.get(c, t[c]).name(c) for c in r.columns),
+                    pd_source=ibis.ifelse(scored, "model:" + t.s_model, "scorecard"),
+                    model_pd=t.s_pd)
 
 
 def classification(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,

@@ -17,6 +17,8 @@ from loanwatch.batch import alert_marts as am
 from loanwatch.batch import classification_marts as cm
 from loanwatch.batch import flow_marts as fm
 from loanwatch.batch import indicator_marts as im
+from loanwatch.batch import model_marts as mm
+from loanwatch.batch import model_monitoring as mon
 from loanwatch.batch import network_marts as nm
 from loanwatch.batch import reconciliation_marts as rm
 from loanwatch.engines.base import AnalyticsEngine
@@ -145,20 +147,6 @@ MARTS: dict[str, Mart] = {
              "还款记录 each loan's installments due in the last 12 months paid late, and more "
              "than N working days late; partial payments in its last due periods",
              reads_marts=True, one_date_at_a_time=True),
-        Mart("ratings", ("customer_id",), cm.ratings,
-             "内部评级 each borrower's score card points, grade (1 best) and 12-month PD",
-             reads_marts=True, needs=("loan_snapshot", "repayment_record"),
-             one_date_at_a_time=True),
-        Mart("classification", ("loan_id",), cm.classification,
-             "五级分类 class, ladder grade and reasons of every loan on the book; IFRS 9 stage "
-             "and ECL", reads_marts=True, needs=("loan_snapshot", "ratings"),
-             one_date_at_a_time=True),
-        Mart("class_migration", ("from_class", "to_state"), cm.class_migration_mart,
-             "五级分类迁徙 loans and balance by class a month before and state now",
-             reads_marts=True, needs=("classification",), one_date_at_a_time=True),
-        Mart("class_events", ("loan_id",), cm.class_events,
-             "CLASS-DOWNGRADE loans whose class worsened since the run before",
-             reads_marts=True, needs=("classification",), one_date_at_a_time=True),
         Mart("indicators", ("customer_id",), im.indicators,
              "客户指标 each borrower's indicators: income, debt burden, overdue rate, bureau, "
              "settlement, financial ratios, collateral LTV, key-person changes",
@@ -173,6 +161,29 @@ MARTS: dict[str, Mart] = {
              "票款一致性 each loan's contracts, entrusted payments and VAT invoices matched: "
              "amounts, void or mismatched invoices, days without an invoice, contract volume "
              "against revenue, status and reasons", reads_marts=True, one_date_at_a_time=True),
+        Mart("scores", ("customer_id",), mm.scores,
+             "行为评分 the champion model's PD, score, grade and top factors of every borrower "
+             "not in default, and the challenger's beside it (empty until a model is promoted)",
+             reads_marts=True, needs=("loan_snapshot", "indicators", "fund_flows",
+                                      "reconciliation"), one_date_at_a_time=True),
+        Mart("model_monitoring", ("model_id", "measure"), mon.model_monitoring,
+             "模型监控 the champion's PSI of the score and CSI of each feature against its "
+             "development sample, stability level, drift flag (PSI > 0.25)", reads_marts=True,
+             needs=("scores",), one_date_at_a_time=True),
+        Mart("ratings", ("customer_id",), cm.ratings,
+             "内部评级 each borrower's score card points, grade (1 best) and 12-month PD",
+             reads_marts=True, needs=("loan_snapshot", "repayment_record", "scores"),
+             one_date_at_a_time=True),
+        Mart("classification", ("loan_id",), cm.classification,
+             "五级分类 class, ladder grade and reasons of every loan on the book; IFRS 9 stage "
+             "and ECL", reads_marts=True, needs=("loan_snapshot", "ratings"),
+             one_date_at_a_time=True),
+        Mart("class_migration", ("from_class", "to_state"), cm.class_migration_mart,
+             "五级分类迁徙 loans and balance by class a month before and state now",
+             reads_marts=True, needs=("classification",), one_date_at_a_time=True),
+        Mart("class_events", ("loan_id",), cm.class_events,
+             "CLASS-DOWNGRADE loans whose class worsened since the run before",
+             reads_marts=True, needs=("classification",), one_date_at_a_time=True),
         Mart("networks", ("customer_id",), nm.networks,
              "关联网络 each customer in a related-party group, guarantee circle (担保圈) or chain: "
              "group size, borrowers, exposure and worst class; circle and chain paths; "
@@ -182,7 +193,7 @@ MARTS: dict[str, Mart] = {
              "预警 alerts open or closed at the date: signal, subject, severity, evidence, actions",
              reads_marts=True, needs=("classification", "class_events", "ratings",
                                       "repayment_record", "indicators", "fund_flows",
-                                      "reconciliation", "networks"),
+                                      "reconciliation", "networks", "scores"),
              one_date_at_a_time=True),
         Mart("warning_levels", ("customer_id",), am.warning_levels_mart,
              "预警等级 each borrower's warning level from its open alerts, and its guarantees'",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from loanwatch.batch.marts import MARTS, with_needs
+from loanwatch.batch.model_registry import ensure_models_table
 from loanwatch.batch.overrides_store import ensure_override_tables
 from loanwatch.batch.store import new_run_id, save_arrow, save_mart, stored_dates
 from loanwatch.engines.base import AnalyticsEngine, open_engine
@@ -57,6 +58,7 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
     try:
         with ws.connect() as con:
             ensure_override_tables(con)  # the classification reads them, empty or not
+            ensure_models_table(con)  # the scores read the champion, if any
             local = DuckDBEngine.open(con=con)
             eng: AnalyticsEngine = outside or local
             result = RunResult(new_run_id(con), eng.name, policy.version_id, dates=dates)

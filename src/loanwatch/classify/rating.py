@@ -67,7 +67,7 @@ def borrower_ratings(loans: ir.Table, bureau_reports: ir.Table, registry_events:
     reasons = ibis.array([ibis.ifelse(p > 0, f.id, ibis.null("string"))
                           for f, p in zip(rules.factors, points, strict=True)])
     return t.select(as_of=ibis.literal(as_of, "date"), customer_id=t.customer_id,
-                    score=t.score, grade=grade, pd_12m=_grade_pd(grade, rules.grade_pds),
+                    score=t.score, grade=grade, pd_12m=grade_pd(grade, rules.grade_pds),
                     rating_reasons=reasons.filter(lambda r: r.notnull()))
 
 
@@ -123,6 +123,6 @@ def _grade(score: ir.IntegerValue, min_scores: tuple[int, ...]) -> ir.IntegerVal
                       else_=worst).cast("int32")
 
 
-def _grade_pd(grade: ir.IntegerValue, pds: tuple[Decimal, ...]) -> ir.DecimalValue:
+def grade_pd(grade: ir.IntegerValue, pds: tuple[Decimal, ...]) -> ir.DecimalValue:
     return ibis.cases(*((grade == g, ibis.literal(pd, PD)) for g, pd in enumerate(pds, start=1)),
                       else_=ibis.null(PD))

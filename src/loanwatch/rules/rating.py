@@ -48,17 +48,30 @@ def rating_downgrade(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
 
 def score_deterioration(facts: Facts, policy: SignalPolicy[Any]) -> ir.Table:
     """SCORE-DETERIORATION: the borrower's 12-month PD at least ``min_pd_ratio`` times the PD
-    of the run before and above ``pd_above`` (the rating's PD until a behavioural model is
-    trained)."""
+    of the run before and above ``pd_above``: the behavioural model's own PD where the
+    champion scored the borrower both times (``model_pd`` of the ratings), else the rating's
+    PD. The evidence names the model's factors that raised the PD most."""
     p = policy.params
     now, before = facts.ratings, facts.previous_ratings
-    b = before.select(b_customer_id=before.customer_id, was=before.pd_12m, was_on=before.as_of)
-    t = now.join(b, now.customer_id == b.b_customer_id)
-    pd, was = t.pd_12m.cast(_PD), t.was.cast(_PD)  # exact: equal scales multiply in Ibis
-    t = t.filter(pd >= was * ibis.literal(p.min_pd_ratio, _PD),
-                 pd > ibis.literal(p.pd_above, _PD))
-    evidence = ("PD " + t.was.cast("string") + " on " + t.was_on.cast("string") + " → "
-                + t.pd_12m.cast("string"))
+
+    def pd_of(t: ir.Table) -> ir.DecimalValue:
+        own = t.model_pd if "model_pd" in t.columns else ibis.null(_PD)
+        return own.cast(_PD).coalesce(t.pd_12m.cast(_PD))
+
+    b = before.select(b_customer_id=before.customer_id, was=pd_of(before), was_on=before.as_of)
+    t = now.mutate(pd=pd_of(now))
+    t = t.join(b, t.customer_id == b.b_customer_id)
+    t = t.filter(t.pd >= t.was * ibis.literal(p.min_pd_ratio, _PD),
+                 t.pd > ibis.literal(p.pd_above, _PD))
+    evidence = ("PD " + t.was.cast("decimal(9,6)").cast("string") + " on "
+                + t.was_on.cast("string") + " → " + t.pd.cast("decimal(9,6)").cast("string"))
+    if facts.scores is not None:
+        s = facts.scores.select(s_customer="customer_id", s_model="model_id",
+                                s_factors="factors_en")
+        t = t.left_join(s, t.customer_id == s.s_customer)
+        evidence = evidence + ibis.ifelse(
+            t.s_model.notnull() & (t.s_factors.coalesce("") != ""),
+            " (" + t.s_model.coalesce("") + ": " + t.s_factors.coalesce("") + ")", "")
     return firings(t.mutate(loan_id=ibis.null("string"), severity=ibis.literal(
         policy.severity.value), evidence=evidence))
 

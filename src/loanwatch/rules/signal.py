@@ -72,6 +72,8 @@ class Facts:
     fund_flows: ir.Table | None = None
     reconciliation: ir.Table | None = None
     networks: ir.Table | None = None
+    # the behavioural model's scores of the date (PD, grade, top factors; None: no model)
+    scores: ir.Table | None = None
     # the firings of every signal that reads no other signal's (``Signal.reads_firings``):
     # set by the catalogue for those that do (a guarantor's distress)
     firings: ir.Table | None = None
