@@ -4,7 +4,9 @@ each row from a matrix of per-feature effects."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,3 +50,13 @@ def top_factors(effects: np.ndarray, features: Sequence[str], values: pd.DataFra
     texts = [value_texts(values[f]) for f in features]
     return [[Factor(features[j], texts[j][i], float(effects[i, j])) for j in row]
             for i, row in enumerate(order)]
+
+
+def saved_meta(path: Path, family: str, version: int) -> dict:
+    """The ``model.json`` of a saved model folder, checked to be of ``family`` and format
+    ``version`` (a clear ValueError otherwise)."""
+    meta = json.loads((Path(path) / "model.json").read_text(encoding="utf-8"))
+    if meta.get("family") != family or meta.get("version") != version:
+        raise ValueError(f"{path} holds a {meta.get('family')} model of format "
+                         f"{meta.get('version')}, not a {family} of format {version}")
+    return meta

@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from loanwatch.models.base import Factor, PointsScale
-from loanwatch.models.frames import binary_target, categorical_columns, top_factors
+from loanwatch.models.frames import binary_target, categorical_columns, saved_meta, top_factors
 
 FORMAT_VERSION = 1
 BOOSTER_FILE = "booster.txt"
@@ -149,10 +149,7 @@ class BoostedModel:
     @classmethod
     def load(cls, path: Path) -> Self:
         """The boosted model saved in folder ``path``."""
-        meta = json.loads((Path(path) / "model.json").read_text(encoding="utf-8"))
-        if meta.get("family") != cls.family or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path} holds a {meta.get('family')} model of format "
-                             f"{meta.get('version')}, not a {cls.family} of format {FORMAT_VERSION}")
+        meta = saved_meta(path, cls.family, FORMAT_VERSION)
         model = cls(**meta["params"])
         model.features = tuple(meta["features"])
         model.categories = meta["categories"]

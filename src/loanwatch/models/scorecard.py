@@ -43,7 +43,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from loanwatch.models.base import Factor, PointsScale
-from loanwatch.models.frames import binary_target, categorical_columns, required, top_factors
+from loanwatch.models.frames import binary_target, categorical_columns, required, saved_meta, top_factors
 
 FORMAT_VERSION = 1
 C_GRID = tuple(float(c) for c in np.logspace(-2, 1, 7))  # 0.01 .. 10, half-decade steps
@@ -172,10 +172,7 @@ class Scorecard:
     @classmethod
     def load(cls, path: Path) -> Self:
         """The scorecard saved in folder ``path``."""
-        meta = json.loads((Path(path) / "model.json").read_text(encoding="utf-8"))
-        if meta.get("family") != cls.family or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path} holds a {meta.get('family')} model of format "
-                             f"{meta.get('version')}, not a {cls.family} of format {FORMAT_VERSION}")
+        meta = saved_meta(path, cls.family, FORMAT_VERSION)
         model = cls(**meta["params"])
         model.features = tuple(meta["features"])
         model._state = joblib.load(Path(path) / "model.joblib")
