@@ -25,6 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "rules": {"domain", "analytics", "policy"},
     # PD models on frames the batch prepared (pandas, scikit-learn, LightGBM, optbinning)
     "models": {"domain", "policy"},
+    # pure lifecycles of alerts and tasks (state, event) -> (state, effects)
+    "workflow": {"domain", "policy"},
     # graph algorithms (networkx) on tables the analytics prepared
     "graph": {"domain", "analytics", "policy"},
     "batch": {"domain", "analytics", "classify", "rules", "graph", "models", "engines", "policy",

@@ -1,0 +1,1 @@
+"""Pure lifecycles of alerts and tasks: (state, event) -> (state, effects), no I/O."""

@@ -1,0 +1,49 @@
+"""The audit trail of the workflow (审计): one append-only row per state change — who, when,
+what, and the fields before and after — as an effect the services write."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteAudit:
+    """An append-only audit row: who did what to which record, and the fields it changed."""
+
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    at: dt.datetime
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: enums by value, dates in ISO form, records as dicts."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def audit(before: Any, after: Any, *, actor: str, action: str, entity: str, entity_id: str,
+          at: dt.datetime) -> WriteAudit:
+    """The audit row of a change: ``before`` ``None`` for a creation, else only changed fields."""
+    new = plain(after)
+    if before is None:
+        return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
+                          before={}, after=new)
+    old = plain(before)
+    changed = [k for k in new if new[k] != old[k]]
+    return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
+                      before={k: old[k] for k in changed}, after={k: new[k] for k in changed})
