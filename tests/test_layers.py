@@ -27,6 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     "models": {"domain", "policy"},
     # pure lifecycles of alerts and tasks (state, event) -> (state, effects)
     "workflow": {"domain", "policy"},
+    # the operational store: repositories of the workflow's records (SQLAlchemy, Alembic)
+    "storage": {"domain", "policy", "workflow"},
     # graph algorithms (networkx) on tables the analytics prepared
     "graph": {"domain", "analytics", "policy"},
     "batch": {"domain", "analytics", "classify", "rules", "graph", "models", "engines", "policy",

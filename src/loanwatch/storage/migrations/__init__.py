@@ -1,0 +1,1 @@
+"""Alembic scripts of the operational store; run them with ``loanwatch.storage.migrate``."""

@@ -1,0 +1,75 @@
+"""The tables of the operational store (SQLAlchemy Core), portable across SQLite and
+PostgreSQL. Migrations create them; this module is what the adapters query and what the
+migration test compares the migrated schema with.
+
+Notes and recommended actions travel inside the alert row as JSON, so an alert and its
+version change in one UPDATE. Timestamps are naive wall-clock datetimes, the workflow's
+convention; an aware one is refused rather than silently shifted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class Moment(sa.TypeDecorator[dt.datetime]):
+    """A naive ``DateTime`` that refuses aware values (SQLite would drop their offset)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError(f"the store keeps naive datetimes; got {value.isoformat()}")
+        return value
+
+
+alerts = sa.Table(
+    "alerts", metadata,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("signal_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("loan_id", sa.String(64)),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("actions", sa.JSON, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("last_seen_on", sa.Date, nullable=False),
+    sa.Column("live_since", Moment, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("cleared_on", sa.Date),
+    sa.Column("disposition", sa.String(16)),
+    sa.Column("closed_by", sa.String(64)),
+    sa.Column("closed_at", Moment),
+    sa.Column("close_comment", sa.Text),
+    sa.Column("notes", sa.JSON, nullable=False),
+    sa.Column("reopened_count", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index(None, "signal_id", "customer_id", "loan_id"),
+    sa.Index(None, "status", "owner"),
+    sa.Index(None, "owner"),
+)
+
+audit_events = sa.Table(
+    "audit_events", metadata,
+    # append order is the order of the trail; SQLite only autoincrements an INTEGER key
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("at", Moment, nullable=False),
+    sa.Column("before", sa.JSON, nullable=False),
+    sa.Column("after", sa.JSON, nullable=False),
+    sa.Index(None, "entity", "entity_id", "id"),
+)
