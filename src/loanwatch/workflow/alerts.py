@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from loanwatch.policy.vocabulary import Action, Severity
 from loanwatch.workflow.audit import WriteAudit, audit
 from loanwatch.workflow.errors import IllegalTransition, InvalidEvent, check_version
+from loanwatch.workflow.events import PersonEvent
 
 #: the actor of the changes a run makes
 ENGINE = "engine"
@@ -107,45 +108,36 @@ class ConditionCleared:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _PersonEvent:
-    """What a person did, on the version of the alert they saw."""
-
-    by: str
-    at: dt.datetime
-    expected_version: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class Acknowledge(_PersonEvent):
+class Acknowledge(PersonEvent):
     verb: ClassVar[str] = "acknowledged"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Assign(_PersonEvent):
+class Assign(PersonEvent):
     verb: ClassVar[str] = "assigned"
     to: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class StartWork(_PersonEvent):
+class StartWork(PersonEvent):
     verb: ClassVar[str] = "started"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Comment(_PersonEvent):
+class Comment(PersonEvent):
     verb: ClassVar[str] = "commented on"
     text: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class Close(_PersonEvent):
+class Close(PersonEvent):
     verb: ClassVar[str] = "closed"
     disposition: Disposition
     comment: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class Escalate(_PersonEvent):
+class Escalate(PersonEvent):
     """Close as escalated and ask for a higher-level review."""
 
     verb: ClassVar[str] = "escalated"
@@ -153,7 +145,7 @@ class Escalate(_PersonEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Reopen(_PersonEvent):
+class Reopen(PersonEvent):
     verb: ClassVar[str] = "reopened"
     reason: str
 

@@ -21,6 +21,7 @@ from loanwatch.workflow.errors import (
     InvalidEvent,
     check_version,
 )
+from loanwatch.workflow.events import PersonEvent
 
 
 class TaskKind(StrEnum):
@@ -129,25 +130,18 @@ class Plan:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _PersonEvent:
-    by: str
-    at: dt.datetime
-    expected_version: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class Start(_PersonEvent):
+class Start(PersonEvent):
     verb: ClassVar[str] = "started"
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecordFinding(_PersonEvent):
+class RecordFinding(PersonEvent):
     verb: ClassVar[str] = "given a finding"
     text: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class AttachFile(_PersonEvent):
+class AttachFile(PersonEvent):
     verb: ClassVar[str] = "given an attachment"
     name: str
     size: int
@@ -155,20 +149,20 @@ class AttachFile(_PersonEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Complete(_PersonEvent):
+class Complete(PersonEvent):
     verb: ClassVar[str] = "completed"
     findings: str
     checklist: Mapping[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Cancel(_PersonEvent):
+class Cancel(PersonEvent):
     verb: ClassVar[str] = "cancelled"
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class Reassign(_PersonEvent):
+class Reassign(PersonEvent):
     verb: ClassVar[str] = "reassigned"
     to: str
 
