@@ -19,7 +19,7 @@ from loanwatch.batch.dated import Stored, date_before, rows_before, rows_on
 from loanwatch.classify.classification import ClassInputs, class_rules, loan_classification
 from loanwatch.classify.events import class_downgrades
 from loanwatch.classify.migration import class_migration
-from loanwatch.classify.rating import borrower_ratings, grade_pd, rating_rules
+from loanwatch.classify.rating import RatingRules, borrower_ratings, grade_pd, rating_rules
 from loanwatch.classify.staging import ecl_rules, ifrs9_stages, staging_rules
 from loanwatch.domain.calendar import months_before, previous_month_end
 from loanwatch.engines.base import AnalyticsEngine
@@ -65,7 +65,7 @@ def ratings(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
     return with_model_grades(r, rows_on(engine, "scores", day), rules).mutate(rated_on=r.as_of)
 
 
-def with_model_grades(r: ir.Table, scores: ir.Table, rules) -> ir.Table:
+def with_model_grades(r: ir.Table, scores: ir.Table, rules: RatingRules) -> ir.Table:
     """Once a champion model scores the borrowers (the ``scores`` mart), its grade and the
     grade's PD replace the interim scorecard's; ``pd_source`` says which made the rating and
     ``model_pd`` keeps the model's own calibrated PD. Borrowers the model does not score (in

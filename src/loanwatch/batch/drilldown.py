@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import pyarrow as pa
 
 from loanwatch.analytics.expr import in_force
 from loanwatch.analytics.flows.findings import categorised
-from loanwatch.analytics.flows.proceeds import traced_hops
 from loanwatch.batch.dated import rows_on
-from loanwatch.batch.flow_marts import flow_rules
+from loanwatch.batch.flow_marts import flow_rules, trace_of
+from loanwatch.batch.network_marts import network_inputs
 from loanwatch.engines.base import AnalyticsEngine
-from loanwatch.graph.edges import customer_positions, relationship_edges
 from loanwatch.graph.neighbourhood import Neighbourhood, neighbourhood
 from loanwatch.policy import Policy
 
@@ -36,9 +34,7 @@ def loan_proceeds(engine: AnalyticsEngine, loan_id: str, as_of: dt.date,
         return pa.table({c: pa.array([], pa.string()) for c in TRACE_COLUMNS})
     since = disbursed["disbursed_on"][0].as_py() - dt.timedelta(days=1)
     rules = flow_rules(policy)
-    trace = traced_hops(loans, engine.table("transactions"), engine.table("accounts"),
-                        engine.table("relations"), engine.table("guarantees"), since, as_of,
-                        rules, materialise=lambda t: ibis.memtable(engine.to_arrow(t)))
+    trace = trace_of(engine, loans, since, as_of, rules)
     t = categorised(trace.hops, rules)
     return engine.to_arrow(t.select(*TRACE_COLUMNS).order_by("hop", "at", "txn_id"))
 
@@ -47,13 +43,8 @@ def borrower_network(engine: AnalyticsEngine, customer_id: str, as_of: dt.date, 
                      depth: int = 2) -> Neighbourhood:
     """The related parties and guarantees within ``depth`` links of a borrower at ``as_of``,
     with their exposure, worst class and open signals (from the marts stored for the date)."""
-    snapshot = rows_on(engine, "loan_snapshot", as_of)
-    guarantees = engine.table("guarantees")
+    edges, positions = network_inputs(engine, as_of)
     customers = engine.table("customers")
-    edges = engine.to_arrow(relationship_edges(customers, engine.table("relations"), guarantees,
-                                               snapshot, as_of))
-    positions = engine.to_arrow(customer_positions(
-        snapshot, rows_on(engine, "classification", as_of), guarantees, as_of))
     who = customers.filter(in_force(customers, as_of))
     alerts = rows_on(engine, "alerts", as_of)
     alerts = alerts.filter(alerts.status == "open")

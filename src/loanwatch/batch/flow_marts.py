@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from loanwatch.analytics.expr import in_force
 from loanwatch.analytics.flows.findings import FINDING, FlowRules, Words, flow_findings
-from loanwatch.analytics.flows.proceeds import traced_hops
+from loanwatch.analytics.flows.proceeds import Trace, traced_hops
 from loanwatch.batch.dated import Stored, date_before, rows_on
 from loanwatch.engines.base import AnalyticsEngine
 from loanwatch.policy import Policy
@@ -43,6 +43,15 @@ def flow_rules(policy: Policy) -> FlowRules:
                    "cash_out": s["FLOW-CASH-OUT"].params.min_share})
 
 
+def trace_of(engine: AnalyticsEngine, loans: ir.Table, since: dt.date, day: dt.date,
+             rules: FlowRules) -> Trace:
+    """The trace of ``loans`` disbursed after ``since`` over the workspace's flows, each hop
+    run and held before the next (the mart and the console's drill-down alike)."""
+    return traced_hops(loans, engine.table("transactions"), engine.table("accounts"),
+                       engine.table("relations"), engine.table("guarantees"), since, day, rules,
+                       materialise=lambda t: ibis.memtable(engine.to_arrow(t)))
+
+
 def fund_flows(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy,
                stored: Stored) -> ir.Table:
     (day,) = dates
@@ -50,9 +59,7 @@ def fund_flows(engine: AnalyticsEngine, dates: Sequence[dt.date], policy: Policy
     before = date_before(stored, "fund_flows", day)
     since = before - dt.timedelta(days=rules.window_days) if before else FIRST_RUN_SINCE
     loans = engine.table("loans")
-    trace = traced_hops(loans, engine.table("transactions"), engine.table("accounts"),
-                       engine.table("relations"), engine.table("guarantees"), since, day, rules,
-                       materialise=lambda t: ibis.memtable(engine.to_arrow(t)))
+    trace = trace_of(engine, loans, since, day, rules)
     contracts = engine.table("contracts")
     contracts = contracts.filter(in_force(contracts, day))
     found = flow_findings(trace.hops, trace.regular, loans.filter(in_force(loans, day)), contracts, rules)

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loanwatch.analytics.features import FEATURE_KINDS, FEATURE_LABELS, borrower_features
-from loanwatch.batch.dated import Stored, rows_on
+from loanwatch.batch.dated import Stored
 from loanwatch.batch.model_registry import load_registered
 from loanwatch.domain.indicators import IndicatorKind
 from loanwatch.engines.base import AnalyticsEngine
@@ -34,12 +34,19 @@ SCORES = pa.schema([
 TOP_FACTORS = 3
 
 
-def features_on(engine: AnalyticsEngine, day: dt.date) -> ir.Table:
-    """The model features of every borrower not in default at ``day``, from its marts."""
-    return borrower_features(rows_on(engine, "indicators", day),
-                             rows_on(engine, "loan_snapshot", day),
-                             rows_on(engine, "fund_flows", day),
-                             rows_on(engine, "reconciliation", day))
+FEATURE_MARTS = ("indicators", "loan_snapshot", "fund_flows", "reconciliation")
+
+
+def features_on(engine: AnalyticsEngine, days: dt.date | Sequence[dt.date]) -> ir.Table:
+    """The model features of every borrower not in default at ``days`` (one date or many),
+    from the marts stored for them."""
+    dates = [days] if isinstance(days, dt.date) else list(days)
+
+    def on(mart: str) -> ir.Table:
+        t = engine.table(mart)
+        return t.filter(t.as_of.isin(dates))
+
+    return borrower_features(*(on(m) for m in FEATURE_MARTS))
 
 
 NO_RECORD = ("无记录", "no record")

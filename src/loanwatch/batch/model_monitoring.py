@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from loanwatch.analytics.features import HORIZON_MONTHS, outcomes
 from loanwatch.batch.dated import Stored
-from loanwatch.batch.model_marts import features_on, registered_model
+from loanwatch.batch.model_marts import FEATURE_MARTS, features_on, registered_model
 from loanwatch.batch.model_registry import Registered, load_registered, model_files
 from loanwatch.batch.store import stored_dates
 from loanwatch.engines.base import AnalyticsEngine
@@ -65,8 +65,7 @@ def monitor_model(con: duckdb.DuckDBPyConnection, entry: Registered) -> list[dic
     engine = DuckDBEngine.open(con=con)
     model = load_registered(model_files(con, entry.model_id))
     start = dt.date.fromisoformat(entry.meta["development"]["to"])
-    needed = [set(stored_dates(con, m)) for m in ("indicators", "loan_snapshot", "fund_flows",
-                                                   "reconciliation")]
+    needed = [set(stored_dates(con, m)) for m in FEATURE_MARTS]
     days = sorted(d for d in set.intersection(*needed) if d > start) if all(needed) else []
     snapshot_dates = stored_dates(con, "loan_snapshot")
     rows = []

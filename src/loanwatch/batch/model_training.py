@@ -26,9 +26,9 @@ from loanwatch.analytics.features import (
     CATEGORICAL,
     FEATURES,
     HORIZON_MONTHS,
-    borrower_features,
     outcomes,
 )
+from loanwatch.batch.model_marts import FEATURE_MARTS, features_on
 from loanwatch.batch.model_registry import save_model_version
 from loanwatch.batch.store import stored_dates
 from loanwatch.engines.ibis_duckdb import DuckDBEngine
@@ -37,7 +37,6 @@ from loanwatch.models.calibration import Calibrator
 from loanwatch.models.families import new_model
 
 TEST_SHARE = 0.30
-NEEDED = ("indicators", "loan_snapshot", "fund_flows", "reconciliation")
 
 
 class TrainingError(ValueError):
@@ -56,7 +55,7 @@ class Samples:
 def training_frame(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, list[dt.date]]:
     """Features and outcome (``bad``) of every borrower at every stored month-end whose
     outcome window has passed; and those dates."""
-    have = [set(stored_dates(con, m)) for m in NEEDED]
+    have = [set(stored_dates(con, m)) for m in FEATURE_MARTS]
     dates = sorted(set.intersection(*have)) if all(have) else []
     snapshot_dates = stored_dates(con, "loan_snapshot")
     if not dates:
@@ -64,15 +63,8 @@ def training_frame(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, list[d
                             "reconciliation: run `loanwatch run --from … --to … --every "
                             "month-end` first")
     eng = DuckDBEngine.open(con=con)
-
-    def on(mart: str):
-        t = eng.table(mart)
-        return t.filter(t.as_of.isin(dates))
-
     y = outcomes(eng.table("loan_snapshot"), dates, snapshot_dates, HORIZON_MONTHS)
-    f = borrower_features(on("indicators"), on("loan_snapshot"), on("fund_flows"),
-                          on("reconciliation"))
-    t = f.join(y, ["as_of", "customer_id"])
+    t = features_on(eng, dates).join(y, ["as_of", "customer_id"])
     frame = eng.to_arrow(t).to_pandas()
     matured = sorted(set(frame["as_of"])) if len(frame) else []
     if not matured:
