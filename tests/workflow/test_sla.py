@@ -9,7 +9,8 @@ import pytest
 
 from loanwatch.policy.vocabulary import Action, Severity
 from loanwatch.workflow.alerts import Alert, Close, Disposition, Fired, Reopen, transition
-from loanwatch.workflow.sla import SlaHours, due_at, sla_breached
+from loanwatch.policy.workflow import SlaPolicy
+from loanwatch.workflow.sla import due_at, sla_breached
 
 OPENED = dt.datetime(2026, 6, 1, 7, 0)
 SECOND = dt.timedelta(seconds=1)
@@ -41,7 +42,7 @@ def test_the_default_due_time_by_severity(severity, due):
 
 
 def test_a_policy_may_set_its_own_hours():
-    strict = SlaHours(critical=4, info=720)
+    strict = SlaPolicy(critical=4, info=720)
     assert due_at(OPENED, Severity.CRITICAL, strict) == OPENED + dt.timedelta(hours=4)
     assert due_at(OPENED, Severity.INFO, strict) == OPENED + dt.timedelta(days=30)
 

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field, PlainSerializer, StrictBool, model_v
 from loanwatch.policy.fund_flows import FundFlowPolicy
 from loanwatch.policy.signals import Signals
 from loanwatch.policy.thresholds import ThresholdSignals
+from loanwatch.policy.workflow import WorkflowPolicy
 from loanwatch.policy.vocabulary import (
     Count,
     DayCount,
@@ -382,6 +383,22 @@ class Policy(StrictModel):
     fund_flows: FundFlowPolicy = FundFlowPolicy()
     combining: CombiningPolicy
     inspections: InspectionPolicy
+    # service levels, schedules, collections, approvals, inquiries; the defaults unless the
+    # file says otherwise
+    workflow: WorkflowPolicy = WorkflowPolicy()
+
+    @model_validator(mode="after")
+    def _collection_buckets_exist(self) -> Policy:
+        known = [b.name for b in self.buckets]
+        collections = self.workflow.collections
+        for where, names in (("strategies", [s.from_bucket for s in collections.strategies]),
+                             ("bucket_weights", list(collections.bucket_weights))):
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise consistency_error(
+                    f"names buckets that do not exist: {', '.join(unknown)} (buckets: "
+                    f"{', '.join(known)})", "workflow", "collections", where)
+        return self
 
     @property
     def version_id(self) -> str:
