@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from loanwatch.storage.base import AlertRepository, AuditLog
+from loanwatch.storage.connect import open_engine, store_url
 from loanwatch.storage.memory import MemoryAlertRepository, MemoryAuditLog
 from loanwatch.storage.migrate import upgrade
-from loanwatch.storage.sql import SqlAlertRepository, SqlAuditLog, open_engine, store_url
+from loanwatch.storage.sql import SqlAlertRepository, SqlAuditLog
 from loanwatch.storage.tables import metadata
 
 SERVER = os.environ.get("LOANWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")

@@ -146,7 +146,7 @@ def test_the_audit_trail_keeps_rows_in_the_order_appended(store: Store) -> None:
 
 def test_the_audit_log_offers_no_way_to_change_a_row(store: Store) -> None:
     public = {name for name in dir(store.audit) if not name.startswith("_")}
-    assert public == {"append", "for_entity"}
+    assert public == {"append", "append_many", "for_entity"}
 
 
 # --- SQL only: the unit of work, on each database -----------------------------------------------------------

@@ -8,9 +8,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from loanwatch.storage.connect import STORE_FILE, open_engine, store_url
 from loanwatch.storage.migrate import upgrade
-from loanwatch.storage.sql import STORE_FILE, store_url
+from loanwatch.storage.sql import SqlAlertRepository
 from loanwatch.storage.tables import metadata
+from tests.storage.test_alert_repository import an_alert
+
+HEAD = "0002_work_records"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -39,14 +43,29 @@ def _schema(url: str) -> tuple[str | None, list]:
 def test_upgrade_from_empty_makes_the_tables_the_code_expects(empty_url: str) -> None:
     assert _tables(empty_url) == set()
     upgrade(empty_url)
-    assert _tables(empty_url) == {"alerts", "audit_events", "alembic_version"}
-    assert _schema(empty_url) == ("0001_alerts_and_audit", [])
+    assert _tables(empty_url) == {*metadata.tables, "alembic_version"}
+    assert _schema(empty_url) == (HEAD, [])
 
 
 def test_upgrading_twice_changes_nothing(empty_url: str) -> None:
     upgrade(empty_url)
     upgrade(empty_url)
-    assert _schema(empty_url) == ("0001_alerts_and_audit", [])
+    assert _schema(empty_url) == (HEAD, [])
+
+
+def test_upgrading_from_the_previous_revision_keeps_the_alerts(empty_url: str) -> None:
+    upgrade(empty_url, "0001_alerts_and_audit")
+    assert _tables(empty_url) == {"alerts", "audit_events", "alembic_version"}
+    engine = open_engine(empty_url)
+    try:
+        SqlAlertRepository(engine).add(an_alert("A1"))
+        upgrade(empty_url)
+        assert _schema(empty_url) == (HEAD, [])
+        assert SqlAlertRepository(engine).get("A1") == an_alert("A1")
+        assert {t for t in _tables(empty_url)} >= {"tasks", "collection_cases", "actions",
+                                                   "bureau_inquiries", "sync_runs"}
+    finally:
+        engine.dispose()
 
 
 def test_the_store_defaults_to_a_file_in_the_workspace(tmp_path) -> None:

@@ -4,13 +4,51 @@ their audit trail, whatever holds them (``Memory*`` doubles, ``Sql*`` adapters).
 from __future__ import annotations
 
 import builtins
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from loanwatch.workflow.alerts import Alert, AlertStatus
 from loanwatch.workflow.audit import WriteAudit
 
-#: how many alerts ``list`` returns unless told otherwise
+#: how many records ``list`` returns unless told otherwise
 DEFAULT_LIMIT = 100
+
+T = TypeVar("T")
+
+
+class RecordRepository(Protocol[T]):
+    """Workflow records of one kind (tasks, collection cases, actions, inquiries) by id,
+    saved with optimistic concurrency on their ``version``. Filters name columns: a value
+    matches equal, a tuple any of its items, ``None`` null (``storage.records``)."""
+
+    def get(self, record_id: str) -> T | None: ...
+
+    def add(self, record: T) -> None:
+        """Store a new record; ``Conflict`` when one with its id exists."""
+        ...
+
+    def save(self, record: T, expected_version: int) -> None:
+        """Replace the record if still at ``expected_version``, else ``Conflict``."""
+        ...
+
+    def list(self, *, limit: int | None = DEFAULT_LIMIT, order_by: Sequence[str] = (),
+             **where: Any) -> builtins.list[T]:
+        """Matching records sorted by ``order_by`` (``"-due_on"`` descending), then id."""
+        ...
+
+    def count(self, **where: Any) -> int: ...
+
+    def index(self, *columns: str, **where: Any) -> builtins.list[dict[str, Any]]:
+        """The named columns of each matching record, for bulk decisions."""
+        ...
+
+    def add_many(self, records: Sequence[T]) -> None: ...
+
+    def save_many(self, changes: Sequence[tuple[T, int]]) -> builtins.list[str]:
+        """Save each (record, expected version); return the ids that were not at it."""
+        ...
+
+    def delete_many(self, record_ids: Sequence[str]) -> int: ...
 
 
 class AlertRepository(Protocol):
@@ -44,6 +82,10 @@ class AuditLog(Protocol):
     """The append-only audit trail: rows are added, never changed or removed."""
 
     def append(self, row: WriteAudit) -> None:
+        ...
+
+    def append_many(self, rows: Sequence[WriteAudit]) -> None:
+        """Append ``rows`` in their order, all or none."""
         ...
 
     def for_entity(self, entity: str, entity_id: str) -> builtins.list[WriteAudit]:

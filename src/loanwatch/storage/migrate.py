@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from loanwatch.storage.sql import open_engine
+from loanwatch.storage.connect import open_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

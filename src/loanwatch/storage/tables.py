@@ -73,3 +73,72 @@ audit_events = sa.Table(
     sa.Column("after", sa.JSON, nullable=False),
     sa.Index(None, "entity", "entity_id", "id"),
 )
+
+
+def _record_table(name: str, key: str, *columns: sa.Column[Any], indexes: tuple[tuple[str, ...], ...]
+                  ) -> sa.Table:
+    """A workflow record's table: its key, the columns it is filtered and sorted on, its
+    version, and the whole record as JSON in ``body`` (storage/records.py)."""
+    return sa.Table(
+        name, metadata,
+        sa.Column(key, sa.String(64), primary_key=True),
+        *columns,
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("body", sa.JSON, nullable=False),
+        *(sa.Index(None, *cols) for cols in indexes),
+    )
+
+
+tasks = _record_table(
+    "tasks", "task_id",
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("loan_id", sa.String(64)),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("branch_id", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("alert_id", sa.String(64)),
+    indexes=(("owner", "status", "due_on"), ("branch_id", "status", "due_on"),
+             ("kind", "customer_id"), ("customer_id",), ("alert_id",)),
+)
+
+collection_cases = _record_table(
+    "collection_cases", "case_id",
+    sa.Column("loan_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("bucket", sa.String(16), nullable=False),
+    sa.Column("dpd", sa.Integer, nullable=False),
+    sa.Column("expected_loss", sa.Numeric(18, 2), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    indexes=(("status", "expected_loss"), ("owner", "status"), ("loan_id",), ("customer_id",)),
+)
+
+actions = _record_table(
+    "actions", "action_id",
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("loan_id", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("proposed_by", sa.String(64), nullable=False),
+    indexes=(("status", "kind"), ("customer_id",), ("loan_id",)),
+)
+
+bureau_inquiries = _record_table(
+    "bureau_inquiries", "inquiry_id",
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("asked_by", sa.String(64), nullable=False),
+    sa.Column("asked_at", Moment, nullable=False),
+    indexes=(("customer_id",), ("asked_at",)),
+)
+
+# one row per as-of date synced from the marts: what the sync did, and up to which date the
+# store reflects the engine (a sync of an older date than the newest is refused)
+sync_runs = sa.Table(
+    "sync_runs", metadata,
+    sa.Column("as_of", sa.Date, primary_key=True),
+    sa.Column("synced_at", Moment, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+)

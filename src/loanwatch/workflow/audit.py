@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -24,11 +25,14 @@ class WriteAudit:
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON-ready data: enums by value, dates in ISO form, records as dicts."""
+    """``value`` as JSON-ready data: enums by value, dates in ISO form, money as its exact
+    decimal string, records as dicts."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -93,6 +93,7 @@ class Task:
     due_on: dt.date
     checklist: tuple[ChecklistItem, ...] = ()
     alert_id: str | None = None
+    branch_id: str | None = None
     status: TaskStatus = TaskStatus.PLANNED
     started_at: dt.datetime | None = None
     findings: tuple[Finding, ...] = ()
@@ -125,6 +126,7 @@ class Plan:
     due_on: dt.date
     checklist: tuple[ChecklistItem, ...] = ()
     alert_id: str | None = None
+    branch_id: str | None = None
     by: str
     at: dt.datetime
 
@@ -198,7 +200,7 @@ def _required(text: str, what: str) -> str:
 def _plan(e: Plan) -> Result:
     task = Task(task_id=e.task_id, kind=e.kind, customer_id=e.customer_id, loan_id=e.loan_id,
                 owner=e.owner, due_on=e.due_on, checklist=tuple(e.checklist),
-                alert_id=e.alert_id)
+                alert_id=e.alert_id, branch_id=e.branch_id)
     row = audit(None, task, actor=e.by, action="plan", entity="task", entity_id=task.task_id,
                 at=e.at)
     notice = NotifyAssignee(owner=task.owner, task_id=task.task_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from loanwatch.storage.sql import open_engine
+from loanwatch.storage.connect import open_engine
 from loanwatch.storage.tables import metadata
 
 

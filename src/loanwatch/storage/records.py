@@ -1,0 +1,230 @@
+"""One repository for every workflow record (alerts, tasks, collection cases, actions,
+bureau inquiries) over SQLAlchemy, with optimistic concurrency on ``version`` and bulk
+writes for the nightly sync.
+
+A record's table holds the fields the workflow filters and sorts on as columns; a ``body``
+column, when the table has one, holds the whole record as JSON (``workflow.audit.plain``),
+so a list of findings or contacts needs no table of its own. A table without ``body`` (the
+alerts) holds every field as a column.
+
+Filters: ``list(status="open", owner=("li", "wang"), loan_id=None)`` — a value matches
+equal, a tuple or list matches any of its items, ``None`` matches null.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from loanwatch.storage.base import DEFAULT_LIMIT
+from loanwatch.storage.codec import from_plain
+from loanwatch.storage.connect import Bind, transaction
+from loanwatch.workflow.audit import plain
+from loanwatch.workflow.errors import Conflict
+
+T = TypeVar("T")
+
+#: rows per statement of a bulk write (keeps a statement's parameters within every driver's limits)
+CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class RecordKind(Generic[T]):
+    """How records of ``cls`` are stored: in ``table``, keyed by the field ``key``; ``entity``
+    names them in audit rows and messages."""
+
+    entity: str
+    cls: type[T]
+    table: sa.Table
+    key: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.columns if c.name != "body")
+
+    @property
+    def has_body(self) -> bool:
+        return "body" in self.table.columns
+
+
+def _column_value(value: Any) -> Any:
+    """A field as its column holds it: dates, numbers and text as they are, enums by value,
+    anything composite (tuples of notes, actions) as JSON-ready data."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list) or dataclasses.is_dataclass(value):
+        return plain(value)
+    return value
+
+
+def to_row(kind: RecordKind[T], record: T) -> dict[str, Any]:
+    row = {c: _column_value(getattr(record, c)) for c in kind.columns}
+    if kind.has_body:
+        row["body"] = plain(record)
+    return row
+
+
+def from_row(kind: RecordKind[T], row: Mapping[str, Any]) -> T:
+    if kind.has_body:
+        return from_plain(kind.cls, row["body"])
+    return from_plain(kind.cls, {c: plain(row[c]) for c in kind.columns})
+
+
+def matches(kind: RecordKind[Any], record: Any, where: Mapping[str, Any]) -> bool:
+    """Whether ``record`` passes the filters, as ``list`` reads them (for the memory double)."""
+    for name, wanted in where.items():
+        value = _column_value(getattr(record, name))
+        if isinstance(wanted, tuple | list | set | frozenset):
+            if value not in {_column_value(w) for w in wanted}:
+                return False
+        elif value != _column_value(wanted):
+            return False
+    return True
+
+
+def _conditions(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
+    found = []
+    for name, wanted in where.items():
+        column = table.c[name]
+        if wanted is None:
+            found.append(column.is_(None))
+        elif isinstance(wanted, tuple | list | set | frozenset):
+            found.append(column.in_([_column_value(w) for w in wanted]))
+        else:
+            found.append(column == _column_value(wanted))
+    return found
+
+
+def _order(table: sa.Table, order_by: Sequence[str]) -> list[sa.ColumnElement[Any]]:
+    """``("-due_on", "task_id")``: a leading minus sorts that column descending."""
+    return [table.c[n[1:]].desc() if n.startswith("-") else table.c[n] for n in order_by]
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _Shortfall(Exception):
+    """A bulk update matched fewer rows than it was given: some were changed meanwhile."""
+
+
+def _update_chunk(conn: sa.Connection, update: sa.Update,
+                  params: builtins.list[dict[str, Any]]) -> builtins.list[str]:
+    """Run ``update`` for each of ``params`` and return the ids it did not match. In one
+    statement when all match; else (someone changed a record since it was read) the chunk is
+    rolled back to its savepoint and redone row by row, to learn exactly which ones."""
+    if conn.dialect.supports_sane_multi_rowcount:
+        try:
+            with conn.begin_nested():
+                if conn.execute(update, params).rowcount != len(params):
+                    raise _Shortfall
+            return []
+        except _Shortfall:
+            pass
+    return [p["_id"] for p in params if conn.execute(update, p).rowcount != 1]
+
+
+class SqlRecords(Generic[T]):
+    """Records of one kind in their table. Built on an ``Engine`` each call is its own
+    transaction; on a ``Connection`` it joins the caller's (see ``storage.sql``)."""
+
+    def __init__(self, bind: Bind, kind: RecordKind[T]) -> None:
+        self._bind, self.kind = bind, kind
+        self._table = kind.table
+        self._key = kind.table.c[kind.key]
+
+    def get(self, record_id: str) -> T | None:
+        with transaction(self._bind) as conn:
+            row = conn.execute(self._table.select().where(self._key == record_id)).mappings()
+            found = row.one_or_none()
+        return from_row(self.kind, found) if found else None
+
+    def add(self, record: T) -> None:
+        try:
+            with transaction(self._bind, savepoint=True) as conn:
+                conn.execute(self._table.insert().values(to_row(self.kind, record)))
+        except sa.exc.IntegrityError:
+            record_id = getattr(record, self.kind.key)
+            current = self._version(record_id)
+            if current is None:
+                raise
+            raise Conflict(self.kind.entity, record_id, 0, current) from None
+
+    def save(self, record: T, expected_version: int) -> None:
+        record_id = getattr(record, self.kind.key)
+        update = (self._table.update().values(to_row(self.kind, record))
+                  .where(self._key == record_id, self._table.c.version == expected_version))
+        with transaction(self._bind) as conn:
+            if conn.execute(update).rowcount == 1:
+                return
+        current = self._version(record_id)
+        if current is None:
+            raise LookupError(f"there is no {self.kind.entity} {record_id} to save")
+        raise Conflict(self.kind.entity, record_id, expected_version, current)
+
+    def list(self, *, limit: int | None = DEFAULT_LIMIT, order_by: Sequence[str] = (),
+             **where: Any) -> builtins.list[T]:
+        query = (self._table.select().where(*_conditions(self._table, where))
+                 .order_by(*_order(self._table, order_by), self._key).limit(limit))
+        with transaction(self._bind) as conn:
+            return [from_row(self.kind, row) for row in conn.execute(query).mappings()]
+
+    def count(self, **where: Any) -> int:
+        query = sa.select(sa.func.count()).select_from(self._table).where(
+            *_conditions(self._table, where))
+        with transaction(self._bind) as conn:
+            return conn.execute(query).scalar_one()
+
+    def index(self, *columns: str, **where: Any) -> builtins.list[dict[str, Any]]:
+        """The named columns of every matching row, without decoding records: what a bulk
+        sync needs to decide what to change."""
+        query = sa.select(*(self._table.c[c] for c in columns)).where(
+            *_conditions(self._table, where))
+        with transaction(self._bind) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def add_many(self, records: Sequence[T]) -> None:
+        """Insert new records in bulk; an id that exists already fails the whole call."""
+        with transaction(self._bind) as conn:
+            for chunk in chunks(records):
+                conn.execute(self._table.insert(), [to_row(self.kind, r) for r in chunk])
+
+    def save_many(self, changes: Sequence[tuple[T, int]]) -> builtins.list[str]:
+        """Save each ``(record, expected_version)``; the ids whose stored version was not the
+        expected one are returned, unchanged (someone acted on them since they were read)."""
+        if not changes:
+            return []
+        key, params = self.kind.key, []
+        for record, expected in changes:
+            row = to_row(self.kind, record)
+            row["_id"], row["_expected"] = row.pop(key), expected
+            params.append(row)
+        update = (self._table.update()
+                  .where(self._key == sa.bindparam("_id"),
+                         self._table.c.version == sa.bindparam("_expected"))
+                  .values({c: sa.bindparam(c) for c in params[0] if not c.startswith("_")}))
+        conflicts: builtins.list[str] = []
+        with transaction(self._bind) as conn:
+            for chunk in chunks(params):
+                conflicts += _update_chunk(conn, update, builtins.list(chunk))
+        return conflicts
+
+    def delete_many(self, record_ids: Sequence[str]) -> int:
+        """Remove records (only the retention job does: inquiries past their keeping time)."""
+        removed = 0
+        with transaction(self._bind) as conn:
+            for chunk in chunks(record_ids):
+                removed += conn.execute(self._table.delete().where(self._key.in_(chunk))).rowcount
+        return removed
+
+    def _version(self, record_id: str) -> int | None:
+        query = sa.select(self._table.c.version).where(self._key == record_id)
+        with transaction(self._bind) as conn:
+            return conn.execute(query).scalar_one_or_none()
