@@ -4,6 +4,7 @@ reopened when its condition returns; every change is audited and versioned."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -182,6 +183,14 @@ def test_the_same_firing_twice_changes_nothing_the_second_time():
 def test_a_firing_older_than_what_the_alert_knows_changes_nothing():
     alert = apply(opened(), fired(JUNE_3))
     assert transition(alert, fired(JUNE_2, Severity.CRITICAL)) == (alert, ())
+
+
+def test_the_same_condition_seen_again_only_moves_last_seen_without_audit_or_version():
+    alert = opened()
+    after, effects = transition(alert, fired(JUNE_2))
+    assert effects == ()
+    assert after == replace(alert, last_seen_on=JUNE_2)
+    assert transition(after, fired(JUNE_2)) == (after, ())
 
 
 def test_a_later_firing_updates_severity_evidence_and_last_seen_and_audits_only_those():

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from loanwatch.policy.vocabulary import Action, Severity
-from loanwatch.workflow.alerts import Alert, Close, Disposition, Fired, Reopen, transition
 from loanwatch.policy.workflow import SlaPolicy
+from loanwatch.workflow.alerts import Alert, Close, Disposition, Fired, Reopen, transition
 from loanwatch.workflow.sla import due_at, sla_breached
 
 OPENED = dt.datetime(2026, 6, 1, 7, 0)

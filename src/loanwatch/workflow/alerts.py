@@ -67,6 +67,7 @@ class Alert:
     opened_on: dt.date
     last_seen_on: dt.date
     live_since: dt.datetime
+    branch_id: str | None = None
     status: AlertStatus = AlertStatus.OPEN
     cleared_on: dt.date | None = None
     disposition: Disposition | None = None
@@ -83,7 +84,7 @@ class Alert:
 @dataclass(frozen=True, kw_only=True)
 class Fired:
     """A run found the condition at ``as_of``; the sync reported it at ``at``. The borrower's
-    customer manager ``manager_id`` owns a new alert."""
+    customer manager ``manager_id`` owns a new alert; ``branch_id`` is the loan's branch."""
 
     verb: ClassVar[str] = "fired"
     alert_id: str
@@ -96,6 +97,7 @@ class Fired:
     severity: Severity
     evidence: str
     actions: tuple[Action, ...] = ()
+    branch_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,7 +222,7 @@ def _open(e: Fired) -> Result:
     alert = Alert(alert_id=e.alert_id, signal_id=e.signal_id, customer_id=e.customer_id,
                   loan_id=e.loan_id, severity=e.severity, evidence=e.evidence,
                   actions=tuple(e.actions), owner=e.manager_id, opened_on=e.as_of,
-                  last_seen_on=e.as_of, live_since=e.at)
+                  last_seen_on=e.as_of, live_since=e.at, branch_id=e.branch_id)
     row = audit(None, alert, actor=ENGINE, action="open", entity="alert",
                 entity_id=alert.alert_id, at=e.at)
     return alert, (row, NotifyOwner(owner=alert.owner, alert_id=alert.alert_id, what="opened"),
@@ -246,6 +248,9 @@ def _fired(alert: Alert | None, e: Fired) -> Result:
         return _reopened_by_run(alert, seen, e) if alert.cleared_on else (alert, ())
     if seen == alert:
         return alert, ()
+    if replace(seen, last_seen_on=alert.last_seen_on) == alert:
+        # only seen again: bookkeeping, not a change of state (no audit row, same version)
+        return seen, ()
     effects: list[AlertEffect] = []
     if e.severity.rank > alert.severity.rank:
         effects.append(NotifyOwner(owner=alert.owner, alert_id=alert.alert_id,

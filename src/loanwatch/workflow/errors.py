@@ -1,13 +1,17 @@
 """The errors of the workflow layer; each is raised before anything changes, so the state a
 caller holds is still the current one.
 
-    WorkflowError               base: catch it to answer "no" to a person
-    ├── IllegalTransition       the event makes no sense in the state (acknowledging a closed alert)
-    ├── Conflict                the version a person acted on is not the current one: someone
-    │                           else changed it first (optimistic concurrency); reload and retry
-    └── InvalidEvent            the event is incomplete: a close without a comment, a blank reason
-        ├── AttachmentRejected  a file too large, empty, or of a type not allowed
-        └── ChecklistIncomplete a required checklist item left unanswered
+    WorkflowError                base: catch it to answer "no" to a person
+    ├── IllegalTransition        the event makes no sense in the state (acknowledging a closed alert)
+    ├── Conflict                 the version a person acted on is not the current one: someone
+    │                            else changed it first (optimistic concurrency); reload and retry
+    ├── SelfApproval             the maker of an action tried to approve or reject it: a second
+    │                            person must (双人复核)
+    └── InvalidEvent             the event is incomplete: a close without a comment, a blank reason
+        ├── AttachmentRejected   a file too large, empty, or of a type not allowed
+        ├── ChecklistIncomplete  a required checklist item left unanswered
+        └── MissingAuthorisation a credit-bureau inquiry without the borrower's signed
+                                 authorisation (征信授权书)
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class Conflict(WorkflowError):
                          "try again")
 
 
+class SelfApproval(WorkflowError):
+    """The person who proposed an action tried to approve or reject it (maker–checker)."""
+
+
 class InvalidEvent(WorkflowError, ValueError):
     """The event lacks something the transition needs (a comment, a reason)."""
 
@@ -56,6 +64,10 @@ class AttachmentRejected(InvalidEvent):
 
 class ChecklistIncomplete(InvalidEvent):
     """A task cannot be completed while a required checklist item is unanswered."""
+
+
+class MissingAuthorisation(InvalidEvent):
+    """A credit-bureau inquiry names no signed authorisation of the borrower (征信授权书)."""
 
 
 def check_version(subject: str, subject_id: str, expected: int, current: int) -> None:
