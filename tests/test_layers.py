@@ -31,12 +31,14 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"domain", "policy", "workflow"},
     # graph algorithms (networkx) on tables the analytics prepared
     "graph": {"domain", "analytics", "policy"},
+    # services carry out the workflow's effects on the store, from the marts the batch made
+    "services": {"domain", "policy", "workflow", "storage", "engines", "workspace", "batch"},
     "batch": {"domain", "analytics", "classify", "rules", "graph", "models", "engines", "policy",
               "workspace"},
     # reports render what the batch measured
     "reports": {"domain", "policy", "rules", "models", "batch"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
-            "classify", "models", "reports"},
+            "classify", "models", "reports", "services", "workflow", "storage"},
 }
 
 

@@ -9,9 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from loanwatch.storage.connect import STORE_FILE, open_engine, store_url
+from loanwatch.storage.kinds import ALERTS
 from loanwatch.storage.migrate import upgrade
+from loanwatch.storage.records import to_row
 from loanwatch.storage.sql import SqlAlertRepository
-from loanwatch.storage.tables import metadata
+from loanwatch.storage.tables import alerts, metadata
 from tests.storage.test_alert_repository import an_alert
 
 HEAD = "0002_work_records"
@@ -58,7 +60,10 @@ def test_upgrading_from_the_previous_revision_keeps_the_alerts(empty_url: str) -
     assert _tables(empty_url) == {"alerts", "audit_events", "alembic_version"}
     engine = open_engine(empty_url)
     try:
-        SqlAlertRepository(engine).add(an_alert("A1"))
+        # written as revision 0001's code wrote it: without a branch
+        row = {k: v for k, v in to_row(ALERTS, an_alert("A1")).items() if k != "branch_id"}
+        with engine.begin() as conn:
+            conn.execute(alerts.insert().values(row))
         upgrade(empty_url)
         assert _schema(empty_url) == (HEAD, [])
         assert SqlAlertRepository(engine).get("A1") == an_alert("A1")

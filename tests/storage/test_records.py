@@ -97,3 +97,17 @@ def test_delete_many_removes_and_counts(records) -> None:
     records.add_many([a_task("T1"), a_task("T2")])
     assert records.delete_many(["T1", "T9"]) == 1
     assert [t.task_id for t in records.list()] == ["T2"]
+
+
+def test_touch_sets_bookkeeping_columns_of_alerts_without_a_new_version(store) -> None:
+    from tests.storage.test_alert_repository import an_alert
+    store.alerts.add_many([an_alert("A1"), an_alert("A2")])
+    store.alerts.touch_many(["A1"], last_seen_on=dt.date(2026, 1, 9))
+    a1, a2 = store.alerts.get("A1"), store.alerts.get("A2")
+    assert (a1.last_seen_on, a1.version) == (dt.date(2026, 1, 9), an_alert("A1").version)
+    assert a2 == an_alert("A2")
+
+
+def test_touch_is_refused_where_a_body_holds_the_record(records) -> None:
+    with pytest.raises(TypeError, match="keep a body"):
+        records.touch_many(["T1"], owner="x")

@@ -48,6 +48,10 @@ class RecordRepository(Protocol[T]):
         """Save each (record, expected version); return the ids that were not at it."""
         ...
 
+    def touch_many(self, record_ids: Sequence[str], **values: Any) -> None:
+        """Set bookkeeping columns without a new version (tables without a body only)."""
+        ...
+
     def delete_many(self, record_ids: Sequence[str]) -> int: ...
 
 

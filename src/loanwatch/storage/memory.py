@@ -4,12 +4,14 @@ SQL adapters do (the contract suites in tests/storage run against both)."""
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from loanwatch.storage.base import DEFAULT_LIMIT
+from loanwatch.storage.kinds import ALERTS
 from loanwatch.storage.records import RecordKind, matches, to_row
-from loanwatch.storage.sql import ALERTS
 from loanwatch.workflow.alerts import Alert, AlertStatus
 from loanwatch.workflow.audit import WriteAudit
 from loanwatch.workflow.errors import Conflict
@@ -82,6 +84,13 @@ class MemoryRecords(Generic[T]):
                 self._records[self._id(record)] = record
         return conflicts
 
+    def touch_many(self, record_ids: Sequence[str], **values: Any) -> None:
+        if self.kind.has_body:
+            raise TypeError(f"{self.kind.entity} records keep a body: save them instead")
+        for i in record_ids:
+            if i in self._records:
+                self._records[i] = replace(self._records[i], **values)  # type: ignore[type-var]
+
     def delete_many(self, record_ids: Sequence[str]) -> int:
         return sum(self._records.pop(i, None) is not None for i in record_ids)
 
@@ -116,3 +125,18 @@ class MemoryAuditLog:
 
     def for_entity(self, entity: str, entity_id: str) -> builtins.list[WriteAudit]:
         return [r for r in self._rows if (r.entity, r.entity_id) == (entity, entity_id)]
+
+
+class MemorySyncLog:
+    def __init__(self) -> None:
+        self._runs: dict[dt.date, tuple[dt.datetime, dict[str, int]]] = {}
+
+    def latest(self) -> dt.date | None:
+        return max(self._runs, default=None)
+
+    def record(self, as_of: dt.date, at: dt.datetime, counts: dict[str, int]) -> None:
+        self._runs[as_of] = (at, dict(counts))
+
+    def counts(self, as_of: dt.date) -> dict[str, int] | None:
+        found = self._runs.get(as_of)
+        return dict(found[1]) if found else None

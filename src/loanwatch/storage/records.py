@@ -216,6 +216,17 @@ class SqlRecords(Generic[T]):
                 conflicts += _update_chunk(conn, update, builtins.list(chunk))
         return conflicts
 
+    def touch_many(self, record_ids: Sequence[str], **values: Any) -> None:
+        """Set bookkeeping columns (an alert's ``last_seen_on``) on many records at once,
+        without a new version: only for tables without a body, where the column is the
+        whole truth, and only for columns no person edits."""
+        if self.kind.has_body:
+            raise TypeError(f"{self.kind.entity} records keep a body: save them instead")
+        with transaction(self._bind) as conn:
+            for chunk in chunks(record_ids):
+                conn.execute(self._table.update().where(self._key.in_(chunk))
+                             .values({k: _column_value(v) for k, v in values.items()}))
+
     def delete_many(self, record_ids: Sequence[str]) -> int:
         """Remove records (only the retention job does: inquiries past their keeping time)."""
         removed = 0

@@ -4,6 +4,7 @@ for the store's location and transactions)."""
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,12 +12,11 @@ import sqlalchemy as sa
 
 from loanwatch.storage.base import DEFAULT_LIMIT
 from loanwatch.storage.connect import Bind, transaction
-from loanwatch.storage.records import RecordKind, SqlRecords, chunks
-from loanwatch.storage.tables import alerts, audit_events
+from loanwatch.storage.kinds import ALERTS
+from loanwatch.storage.records import SqlRecords, chunks
+from loanwatch.storage.tables import audit_events, sync_runs
 from loanwatch.workflow.alerts import Alert, AlertStatus
 from loanwatch.workflow.audit import WriteAudit
-
-ALERTS = RecordKind("alert", Alert, alerts, "alert_id")
 
 
 class SqlAlertRepository(SqlRecords[Alert]):
@@ -71,3 +71,26 @@ class SqlAuditLog:
                  .order_by(audit_events.c.id))
         with transaction(self._bind) as conn:
             return [WriteAudit(**row) for row in conn.execute(query).mappings()]
+
+
+# --- synced dates -------------------------------------------------------------------------
+
+class SqlSyncLog:
+    """The dates the nightly sync brought into the store, with what it did."""
+
+    def __init__(self, bind: Bind) -> None:
+        self._bind = bind
+
+    def latest(self) -> dt.date | None:
+        with transaction(self._bind) as conn:
+            return conn.execute(sa.select(sa.func.max(sync_runs.c.as_of))).scalar_one()
+
+    def record(self, as_of: dt.date, at: dt.datetime, counts: dict[str, int]) -> None:
+        with transaction(self._bind) as conn:
+            conn.execute(sync_runs.delete().where(sync_runs.c.as_of == as_of))
+            conn.execute(sync_runs.insert().values(as_of=as_of, synced_at=at, counts=counts))
+
+    def counts(self, as_of: dt.date) -> dict[str, int] | None:
+        query = sa.select(sync_runs.c.counts).where(sync_runs.c.as_of == as_of)
+        with transaction(self._bind) as conn:
+            return conn.execute(query).scalar_one_or_none()

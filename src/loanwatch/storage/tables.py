@@ -54,6 +54,7 @@ alerts = sa.Table(
     sa.Column("notes", sa.JSON, nullable=False),
     sa.Column("reopened_count", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("branch_id", sa.String(64)),  # revision 0002
     sa.Index(None, "signal_id", "customer_id", "loan_id"),
     sa.Index(None, "status", "owner"),
     sa.Index(None, "owner"),

@@ -1,5 +1,6 @@
-"""Tasks, collection cases, actions and credit-bureau inquiries (each keyed, with the columns
-it is filtered on, a version and the whole record as JSON), and the log of synced dates.
+"""The branch of each alert; tasks, collection cases, actions and credit-bureau inquiries
+(each keyed, with the columns it is filtered on, a version and the whole record as JSON),
+and the log of synced dates.
 
 Revision ID: 0002_work_records
 Revises: 0001_alerts_and_audit
@@ -34,6 +35,8 @@ def _record(name: str, key: str, *columns: sa.Column, indexes: tuple[tuple[str, 
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("alerts") as alerts:
+        alerts.add_column(sa.Column("branch_id", _ID))
     _record("tasks", "task_id",
             sa.Column("kind", sa.String(32), nullable=False),
             sa.Column("customer_id", _ID, nullable=False),
@@ -80,3 +83,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in ("sync_runs", "bureau_inquiries", "actions", "collection_cases", "tasks"):
         op.drop_table(name)
+    with op.batch_alter_table("alerts") as alerts:
+        alerts.drop_column("branch_id")

@@ -1,0 +1,1 @@
+"""Services: carry out what the pure workflow decides, on the operational store."""
