@@ -26,6 +26,10 @@ from loanwatch.cli.common import (
 )
 from loanwatch.domain.calendar import Every, as_of_dates
 from loanwatch.engines.base import ENGINES
+from loanwatch.policy import Policy
+from loanwatch.services.nightly import OutOfOrder, sync_day
+from loanwatch.services.store import open_store
+from loanwatch.workspace import Workspace
 
 
 @app.command()
@@ -39,10 +43,17 @@ def run(
                       ] = "duckdb",
     mart: Annotated[list[str] | None, typer.Option(
         "--mart", help="Only this mart and the marts it reads (repeatable; default: all).")] = None,
+    sync: Annotated[bool, typer.Option(
+        "--sync/--no-sync", help="Bring each date's alerts, collection cases and tasks into the "
+        "operational store after the run (when the alerts were computed).")] = True,
+    store_url: Annotated[str | None, typer.Option(
+        "--store-url", help="Operational store (SQLAlchemy URL; default $LOANWATCH_STORE_URL, "
+        "else the workspace's SQLite file).")] = None,
 ) -> None:
     """Compute and store the marts as of a date or for a history of dates (批量计算).
 
-    A date already computed is replaced as a whole; re-running gives the same result."""
+    A date already computed is replaced as a whole; re-running gives the same result. Then
+    the workflow store is synced (同步预警、催收、任务), date by date."""
     dates = _run_dates(as_of, start, end, every)
     if engine not in ENGINES:
         raise fail(f"--engine must be one of {', '.join(ENGINES)}")
@@ -59,6 +70,30 @@ def run(
               f"{result.policy_version}", highlight=False)
     for mart, rows in result.rows.items():
         out.print(f"  {mart}: {rows:,} rows", highlight=False)
+    if sync and "alerts" in result.rows and "classification" in result.rows:
+        sync_dates(ws, dates, pol, store_url)
+
+
+def sync_dates(ws: Workspace, dates: list[dt.date], pol: Policy, url: str | None) -> None:
+    """Sync the store date by date; a date older than what the store reflects is skipped."""
+    store = open_store(ws.root, url)
+    try:
+        with ws.connect(read_only=True) as con, progress_steps("syncing") as step:
+            for n, day in enumerate(dates):
+                step(f"sync {day}", n, len(dates))
+                try:
+                    done = sync_day(store, con, day, pol, dt.datetime.now().replace(microsecond=0))
+                except OutOfOrder as e:
+                    out.print(f"  store: {e}; skipped", highlight=False)
+                    continue
+                c = done.counts
+                out.print(f"  store {day}: alerts +{c['alerts_opened']:,} opened, "
+                          f"{c['alerts_changed']:,} changed; collection cases "
+                          f"+{c['cases_opened']:,}; tasks +{c['tasks_planned']:,}",
+                          highlight=False)
+            step("done", len(dates), len(dates))
+    finally:
+        store.close()
 
 
 def _run_dates(as_of: str | None, start: str | None, end: str | None, every: Every) -> list[dt.date]:
