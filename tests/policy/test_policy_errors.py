@@ -88,6 +88,17 @@ CASES = [
      "(medium)"),
     ("params not a mapping", "params: {window_days: 30, max_hops: 3, min_share: 0.10}",
      "params: 5", "policy.yaml: signals.FLOW-BACKFLOW.params: must be a mapping (got 5)"),
+    ("collection strategy on an unknown bucket", "      - {from_bucket: M2, channels: [call, visit]}",
+     "      - {from_bucket: M9, channels: [call, visit]}",
+     "policy.yaml: workflow.collections.strategies: names buckets that do not exist: M9 "
+     "(buckets: M0, M1, M2, M3, M4, M5, M6, M7+)"),
+    ("unknown collection channel", "from_bucket: M1, channels: [sms, call]",
+     "from_bucket: M1, channels: [sms, pigeon]",
+     "policy.yaml: workflow.collections.strategies[0].channels[1]: must be 'reminder', 'sms', "
+     "'call', 'letter', 'visit' or 'legal' (got 'pigeon')"),
+    ("unknown maker-checker action", "maker_checker: [freeze_line,", "maker_checker: [freeze,",
+     "policy.yaml: workflow.approvals.maker_checker[0]: must be 'reminder', 'freeze_line', "
+     "'early_recall', 'repayment_plan', 'asset_preservation' or 'write_off' (got 'freeze')"),
 ]
 
 
