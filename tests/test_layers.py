@@ -28,17 +28,21 @@ ALLOWED: dict[str, set[str]] = {
     # pure lifecycles of alerts and tasks (state, event) -> (state, effects)
     "workflow": {"domain", "policy"},
     # the operational store: repositories of the workflow's records (SQLAlchemy, Alembic)
-    "storage": {"domain", "policy", "workflow"},
+    "storage": {"domain", "policy", "workflow", "security"},
     # graph algorithms (networkx) on tables the analytics prepared
     "graph": {"domain", "analytics", "policy"},
     # services carry out the workflow's effects on the store, from the marts the batch made
-    "services": {"domain", "policy", "workflow", "storage", "engines", "workspace", "batch"},
+    "services": {"domain", "policy", "workflow", "storage", "engines", "workspace", "batch",
+                 "security"},
     "batch": {"domain", "analytics", "classify", "rules", "graph", "models", "engines", "policy",
               "workspace"},
     # reports render what the batch measured
     "reports": {"domain", "policy", "rules", "models", "batch"},
+    # the console and the API: thin handlers over the services
+    "web": {"domain", "security", "policy", "workspace", "services", "workflow", "batch",
+            "engines"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
-            "classify", "models", "reports", "services", "workflow", "storage"},
+            "classify", "models", "reports", "services", "workflow", "storage", "web"},
 }
 
 

@@ -16,7 +16,7 @@ from loanwatch.storage.sql import SqlAlertRepository
 from loanwatch.storage.tables import alerts, metadata
 from tests.storage.test_alert_repository import an_alert
 
-HEAD = "0002_work_records"
+HEAD = "0003_users_and_sessions"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from loanwatch.storage.connect import open_engine, store_url
-from loanwatch.storage.kinds import ACTIONS, CASES, INQUIRIES, TASKS
+from loanwatch.storage.kinds import ACTIONS, CASES, INQUIRIES, SESSIONS, TASKS, USERS
 from loanwatch.storage.memory import (
     MemoryAlertRepository,
     MemoryAuditLog,
@@ -36,6 +36,8 @@ class Repositories:
     inquiries: Any
     audit: Any
     syncs: Any
+    users: Any
+    sessions: Any
 
 
 class Store(Protocol):
@@ -58,7 +60,8 @@ class SqlStore:
             yield Repositories(alerts=SqlAlertRepository(conn), tasks=SqlRecords(conn, TASKS),
                                cases=SqlRecords(conn, CASES), actions=SqlRecords(conn, ACTIONS),
                                inquiries=SqlRecords(conn, INQUIRIES), audit=SqlAuditLog(conn),
-                               syncs=SqlSyncLog(conn))
+                               syncs=SqlSyncLog(conn), users=SqlRecords(conn, USERS),
+                               sessions=SqlRecords(conn, SESSIONS))
 
     def close(self) -> None:
         self._engine.dispose()
@@ -71,7 +74,8 @@ class MemoryStore:
         self._repos = Repositories(
             alerts=MemoryAlertRepository(), tasks=MemoryRecords(TASKS),
             cases=MemoryRecords(CASES), actions=MemoryRecords(ACTIONS),
-            inquiries=MemoryRecords(INQUIRIES), audit=MemoryAuditLog(), syncs=MemorySyncLog())
+            inquiries=MemoryRecords(INQUIRIES), audit=MemoryAuditLog(), syncs=MemorySyncLog(),
+            users=MemoryRecords(USERS), sessions=MemoryRecords(SESSIONS))
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Repositories]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -111,6 +112,26 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start:start + size]
 
 
+def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of the same columns) into ``table`` in the caller's transaction:
+    PostgreSQL's COPY where the store is PostgreSQL (several times faster than batched
+    INSERTs at a million rows), batched INSERTs elsewhere."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        for chunk in chunks(rows):
+            conn.execute(table.insert(), builtins.list(chunk))
+        return
+    names = builtins.list(rows[0])
+    as_json = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
+    columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
+    cursor = conn.connection.dbapi_connection.cursor()  # the transaction's own connection
+    with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[n], ensure_ascii=False) if n in as_json
+                            and row[n] is not None else row[n] for n in names])
+
+
 class _Shortfall(Exception):
     """A bulk update matched fewer rows than it was given: some were changed meanwhile."""
 
@@ -193,8 +214,7 @@ class SqlRecords(Generic[T]):
     def add_many(self, records: Sequence[T]) -> None:
         """Insert new records in bulk; an id that exists already fails the whole call."""
         with transaction(self._bind) as conn:
-            for chunk in chunks(records):
-                conn.execute(self._table.insert(), [to_row(self.kind, r) for r in chunk])
+            bulk_insert(conn, self._table, [to_row(self.kind, r) for r in records])
 
     def save_many(self, changes: Sequence[tuple[T, int]]) -> builtins.list[str]:
         """Save each ``(record, expected_version)``; the ids whose stored version was not the

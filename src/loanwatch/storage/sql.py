@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from loanwatch.storage.base import DEFAULT_LIMIT
 from loanwatch.storage.connect import Bind, transaction
 from loanwatch.storage.kinds import ALERTS
-from loanwatch.storage.records import SqlRecords, chunks
+from loanwatch.storage.records import SqlRecords, bulk_insert
 from loanwatch.storage.tables import audit_events, sync_runs
 from loanwatch.workflow.alerts import Alert, AlertStatus
 from loanwatch.workflow.audit import WriteAudit
@@ -57,11 +57,10 @@ class SqlAuditLog:
     def append_many(self, rows: Sequence[WriteAudit]) -> None:
         """Append ``rows`` in their order (the nightly sync writes thousands at once)."""
         with transaction(self._bind) as conn:
-            for chunk in chunks(rows):
-                conn.execute(audit_events.insert(), [
-                    {"actor": r.actor, "action": r.action, "entity": r.entity,
-                     "entity_id": r.entity_id, "at": r.at, "before": r.before, "after": r.after}
-                    for r in chunk])
+            bulk_insert(conn, audit_events, [
+                {"actor": r.actor, "action": r.action, "entity": r.entity,
+                 "entity_id": r.entity_id, "at": r.at, "before": r.before, "after": r.after}
+                for r in rows])
 
     def for_entity(self, entity: str, entity_id: str) -> builtins.list[WriteAudit]:
         query = (sa.select(audit_events.c.actor, audit_events.c.action, audit_events.c.entity,

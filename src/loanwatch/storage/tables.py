@@ -143,3 +143,20 @@ sync_runs = sa.Table(
     sa.Column("synced_at", Moment, nullable=False),
     sa.Column("counts", sa.JSON, nullable=False),
 )
+
+
+users = _record_table(
+    "users", "user_id",
+    sa.Column("display_name", sa.String(128), nullable=False),
+    sa.Column("branch_id", sa.String(64)),
+    sa.Column("manager_id", sa.String(64)),
+    sa.Column("active", sa.Boolean, nullable=False),
+    indexes=(("branch_id",),),
+)
+
+sessions = _record_table(
+    "sessions", "session_id",
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+    indexes=(("user_id",), ("expires_at",)),
+)

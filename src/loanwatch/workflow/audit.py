@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -24,9 +25,20 @@ class WriteAudit:
     after: dict[str, Any]
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None), dict})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready data: enums by value, dates in ISO form, money as its exact
     decimal string, records as dicts."""
+    kind = type(value)
+    if kind in _AS_IS:  # exact types: a StrEnum is a str too, and goes by its value below
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dt.date):
@@ -36,7 +48,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: plain(getattr(value, name)) for name in _field_names(kind)}
     return value
 
 

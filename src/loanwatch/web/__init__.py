@@ -1,0 +1,1 @@
+"""The web console and the REST API (FastAPI), served by ``loanwatch serve``."""
