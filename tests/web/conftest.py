@@ -80,3 +80,64 @@ def bearer(client: TestClient, user: str) -> dict[str, str]:
     r = client.post("/api/auth/token", json={"user": user, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+# --- a small lender, run and synced: what the pages show ------------------------------------
+
+BOOK_DAYS = ("2024-10-31", "2024-11-30", "2024-12-31")
+
+
+@pytest.fixture(scope="session")
+def book_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 simulated loans, all marts for three month-ends, synced into the store, and the
+    users of ``add_users`` with ``mgr`` managing the busiest manager code's borrowers and
+    ``head`` heading that manager's branch. Read-only for tests: copy it to change data."""
+    from loanwatch.services.nightly import sync_day
+    from loanwatch.simulate.config import SimConfig
+    from loanwatch.simulate.run import simulate
+    from tests.batch.conftest import import_into, new_workspace, policy_of, run
+
+    root = tmp_path_factory.mktemp("book")
+    simulate(SimConfig(loans=300, start=dt.date(2023, 1, 1), months=24, seed=19),
+             root / "data", "parquet", None)
+    ws = new_workspace(root / "ws")
+    import_into(ws, root / "data", BOOK_DAYS[-1])
+    run(ws, *BOOK_DAYS, marts=None)
+    with ws.connect(read_only=True) as con:
+        manager, branch = con.execute(
+            "SELECT manager_id, any_value(branch_id), count(*) n FROM loans WHERE manager_id "
+            "IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1").fetchone()[:2]
+    store = open_store(ws.root)
+    try:
+        with ws.connect(read_only=True) as con:
+            for day in BOOK_DAYS:
+                sync_day(store, con, dt.date.fromisoformat(day), policy_of(ws), NOW)
+        for user, role, b, m in (
+                ("admin", Role.ADMIN, None, None), ("risk", Role.RISK_OFFICER, None, None),
+                ("mgr", Role.CUSTOMER_MANAGER, branch, manager),
+                ("other", Role.CUSTOMER_MANAGER, branch, "M-NOBODY"),
+                ("head", Role.BRANCH_HEAD, branch, None), ("coll", Role.COLLECTOR, None, None),
+                ("audit", Role.AUDITOR, None, None), ("view", Role.READ_ONLY, None, None)):
+            add_user(store, user_id=user, password=PASSWORD, roles=(role,), branch_id=b,
+                     manager_id=m, by="test", at=NOW)
+    finally:
+        store.close()
+    return ws.root
+
+
+@pytest.fixture
+def book_client(book_ws: Path, clock: Clock) -> Iterator[TestClient]:
+    """A console on the book (shared: tests that change the store must undo nothing but
+    must not rely on state other tests change; use ``fresh_book`` for that)."""
+    with TestClient(create_app(book_ws, clock=clock), follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def fresh_book(book_ws: Path, tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
+    """A console on a private copy of the book: free to change."""
+    import shutil
+    copy = tmp_path / "ws"
+    shutil.copytree(book_ws, copy)
+    with TestClient(create_app(copy, clock=clock), follow_redirects=False) as c:
+        yield c

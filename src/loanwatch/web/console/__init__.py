@@ -1,5 +1,17 @@
 """Server-rendered console pages (Jinja2), Chinese by default."""
 
-from loanwatch.web.console import auth, dashboard, home
+from loanwatch.web.console import (
+    admin,
+    alerts,
+    auth,
+    borrowers,
+    classification,
+    collections,
+    dashboard,
+    data,
+    home,
+    tasks,
+)
 
-ROUTERS = [auth.router, home.router, dashboard.router]
+ROUTERS = [auth.router, home.router, dashboard.router, alerts.router, borrowers.router,
+           tasks.router, collections.router, classification.router, data.router, admin.router]

@@ -1,0 +1,7 @@
+"""borrowers API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
