@@ -3,7 +3,15 @@ subcommands live by topic in this package and register themselves on ``app``."""
 
 import sys
 
-from loanwatch.cli import backtest, classify, data, marts, models  # noqa: F401  (registers the subcommands)
+from loanwatch.cli import (  # noqa: F401  (registers the subcommands)
+    backtest,
+    classify,
+    data,
+    marts,
+    models,
+    web,
+    work,
+)
 from loanwatch.cli.common import app
 
 __all__ = ["app", "main"]
