@@ -216,3 +216,37 @@ def test_the_schedule_scope_is_the_banks_choice(store, con, policy):
     sync_day(store, con, D1, policy, AT)
     with store.session() as s:
         assert s.tasks.count(kind=TaskKind.PERIODIC_INSPECTION, customer_id="C2") == 1
+
+
+def test_resyncing_a_date_leaves_a_case_a_collector_closed_that_day(store, con, policy):
+    from loanwatch.workflow.collections import Close as CloseCase
+    book(con, D1, l2_dpd=35, l2_bucket="M2")
+    sync_day(store, con, D1, policy, AT)
+    with store.session() as s:
+        (case,) = s.cases.list()
+    act(store, "collection_case", case.case_id, CloseCase(
+        by="coll", at=AT, expected_version=case.version, outcome=Outcome.SETTLED,
+        comment="paid in full at the branch"), policy)
+    again = sync_day(store, con, D1, policy, AT)
+    with store.session() as s:
+        assert [c.status for c in s.cases.list()] == [CaseStatus.CLOSED]
+        assert s.syncs.counts(D1)["cases_opened"] == 1  # the first sync's figures are kept
+    assert again.counts["cases_opened"] == 0
+
+
+def test_the_next_periodic_task_counts_from_when_the_last_was_done(store, con, policy):
+    from loanwatch.workflow.tasks import Complete, Start
+    book(con, D1)
+    sync_day(store, con, D1, policy, AT)
+    with store.session() as s:
+        (task,) = s.tasks.list(kind=TaskKind.RATING_REFRESH)
+    done_at = dt.datetime(2025, 4, 2, 15, 0)
+    act(store, "task", task.task_id, Start(by="mgr-l1", at=done_at, expected_version=1), policy)
+    act(store, "task", task.task_id, Complete(
+        by="mgr-l1", at=done_at, expected_version=2, findings="rated B",
+        checklist={"financials": "2024 年报已录入", "rating": "B, 经营稳定"}), policy)
+    book(con, D3)
+    sync_day(store, con, D3, policy, AT)
+    with store.session() as s:
+        planned = s.tasks.list(kind=TaskKind.RATING_REFRESH, status="planned")
+    assert [t.due_on for t in planned] == [dt.date(2025, 4, 2) + dt.timedelta(days=92)]

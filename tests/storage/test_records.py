@@ -111,3 +111,10 @@ def test_touch_sets_bookkeeping_columns_of_alerts_without_a_new_version(store) -
 def test_touch_is_refused_where_a_body_holds_the_record(records) -> None:
     with pytest.raises(TypeError, match="keep a body"):
         records.touch_many(["T1"], owner="x")
+
+
+def test_get_many_returns_the_records_that_exist(records) -> None:
+    records.add_many([a_task("T1"), a_task("T2"), a_task("T3")])
+    found = records.get_many(["T3", "T1", "T9"])
+    assert found == {"T1": a_task("T1"), "T3": a_task("T3")}
+    assert records.get_many([]) == {}

@@ -170,14 +170,6 @@ def _fired(row: dict, as_of: dt.date, at: dt.datetime, alert_id: str) -> wa.Fire
                     actions=tuple(Action(a) for a in row["actions"] or ()))
 
 
-def _load(repo: Any, ids: Sequence[str], key: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for start in range(0, len(ids), 5_000):
-        for record in repo.list(limit=None, **{key: tuple(ids[start:start + 5_000])}):
-            found[getattr(record, key)] = record
-    return found
-
-
 class _Writes:
     """What a sync writes, gathered so that each table is written in bulk."""
 
@@ -208,7 +200,7 @@ def sync_alerts(s: Repositories, firings: list[dict], as_of: dt.date, at: dt.dat
     needed = [by_key[k]["alert_id"] for k in firing_keys if k in by_key]
     cleared = [r["alert_id"] for k, r in by_key.items() if k not in firing_keys
                and r["cleared_on"] is None and r["last_seen_on"] < as_of]
-    stored = _load(s.alerts, needed + cleared, "alert_id")
+    stored = s.alerts.get_many(needed + cleared)
     w = _Writes()
     for f in firings:
         known = by_key.get((f["signal_id"], f["customer_id"], f["loan_id"]))
@@ -246,11 +238,18 @@ def _figures(row: dict, buckets: Sequence[str], policy: Policy) -> dict[str, Any
 def sync_collections(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date,
                      since: dt.date, at: dt.datetime, policy: Policy, result: SyncResult) -> None:
     rules, buckets = policy.workflow.collections, [b.name for b in policy.buckets]
-    live = {c.loan_id: c for c in s.cases.list(limit=None, status=tuple(wc.LIVE))}
+    # a loan's newest live case (a person may have reopened an older one)
+    live = {c.loan_id: c for c in sorted(s.cases.list(limit=None, status=tuple(wc.LIVE)),
+                                         key=lambda c: c.opened_on)}
     delinquent = read_delinquent(con, as_of, since)
+    # cases opened today already and closed by a person since: a re-sync leaves them be
+    taken = s.cases.get_many([f"CC:{r['loan_id']}:{as_of.isoformat()}" for r in delinquent
+                              if r["loan_id"] not in live])
     w = _Writes()
     for row in delinquent:
         before = live.pop(row["loan_id"], None)
+        if before is None and f"CC:{row['loan_id']}:{as_of.isoformat()}" in taken:
+            continue
         if before is None:
             event: Any = wc.OpenCase(
                 case_id=f"CC:{row['loan_id']}:{as_of.isoformat()}", loan_id=row["loan_id"],
@@ -298,9 +297,9 @@ def sync_tasks(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date, 
                     for t in sc.customer_types})
     known = [Known(task_id=r["task_id"], kind=TaskKind(r["kind"]), customer_id=r["customer_id"],
                    loan_id=r["loan_id"], status=wt.TaskStatus(r["status"]), due_on=r["due_on"],
-                   finished_on=None)
+                   finished_on=r["finished_at"].date() if r["finished_at"] else None)
              for r in s.tasks.index("task_id", "kind", "customer_id", "loan_id", "status",
-                                    "due_on")]
+                                    "due_on", "finished_at")]
     plans = plan_tasks(as_of, at, read_borrowers(con, as_of, types),
                        read_new_loans(con, as_of, policy.inspections.first_within_days),
                        triggers, known, frequencies(policy), scopes)
@@ -325,6 +324,7 @@ def sync_day(store: Store, con: duckdb.DuckDBPyConnection, as_of: dt.date, polic
         triggers = sync_alerts(s, read_firings(con, as_of), as_of, at, result)
         sync_collections(s, con, as_of, since, at, policy, result)
         sync_tasks(s, con, as_of, at, policy, triggers, result)
-        s.syncs.record(as_of, at, dict(result.counts))
+        # a date synced again keeps what its first sync did, plus what this one did
+        s.syncs.record(as_of, at, dict(Counter(s.syncs.counts(as_of) or {}) + result.counts))
     return result
 

@@ -23,6 +23,10 @@ class RecordRepository(Protocol[T]):
 
     def get(self, record_id: str) -> T | None: ...
 
+    def get_many(self, record_ids: Sequence[str]) -> dict[str, T]:
+        """The records of these ids that exist, by id."""
+        ...
+
     def add(self, record: T) -> None:
         """Store a new record; ``Conflict`` when one with its id exists."""
         ...

@@ -36,6 +36,9 @@ class MemoryRecords(Generic[T]):
     def get(self, record_id: str) -> T | None:
         return self._records.get(record_id)
 
+    def get_many(self, record_ids: Sequence[str]) -> dict[str, T]:
+        return {i: self._records[i] for i in record_ids if i in self._records}
+
     def add(self, record: T) -> None:
         if (current := self._records.get(self._id(record))) is not None:
             raise Conflict(self.kind.entity, self._id(record), 0, current.version)  # type: ignore[attr-defined]

@@ -100,6 +100,7 @@ tasks = _record_table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("alert_id", sa.String(64)),
+    sa.Column("finished_at", Moment),
     indexes=(("owner", "status", "due_on"), ("branch_id", "status", "due_on"),
              ("kind", "customer_id"), ("customer_id",), ("alert_id",)),
 )

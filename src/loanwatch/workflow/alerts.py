@@ -298,6 +298,7 @@ def _acknowledge(alert: Alert, e: Acknowledge) -> Result:
 
 
 def _assign(alert: Alert, e: Assign) -> Result:
+    _required(e.to, "the person to assign")
     if e.to == alert.owner:
         return alert, ()
     notice = NotifyOwner(owner=e.to, alert_id=alert.alert_id, what=f"assigned to you by {e.by}")

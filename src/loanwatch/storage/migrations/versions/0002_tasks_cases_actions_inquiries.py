@@ -46,6 +46,7 @@ def upgrade() -> None:
             sa.Column("status", sa.String(16), nullable=False),
             sa.Column("due_on", sa.Date, nullable=False),
             sa.Column("alert_id", _ID),
+            sa.Column("finished_at", sa.DateTime),
             indexes=(("owner", "status", "due_on"), ("branch_id", "status", "due_on"),
                      ("kind", "customer_id"), ("customer_id",), ("alert_id",)))
     _record("collection_cases", "case_id",
