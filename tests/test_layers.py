@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "graph": {"domain", "analytics", "policy"},
     # services carry out the workflow's effects on the store, from the marts the batch made
     "services": {"domain", "policy", "workflow", "storage", "engines", "workspace", "batch",
-                 "security"},
+                 "security", "ingest"},
     "batch": {"domain", "analytics", "classify", "rules", "graph", "models", "engines", "policy",
               "workspace"},
     # reports render what the batch measured
