@@ -193,18 +193,18 @@ class _Writes:
 
 def sync_alerts(s: Repositories, firings: list[dict], as_of: dt.date, at: dt.datetime,
                 result: SyncResult) -> list[Trigger]:
-    index = s.alerts.index("alert_id", "signal_id", "customer_id", "loan_id", "cleared_on",
-                           "last_seen_on")
-    by_key = {(r["signal_id"], r["customer_id"], r["loan_id"]): r for r in index}
+    by_key = {(sig, cust, loan): (alert_id, cleared_on, last_seen)
+              for alert_id, sig, cust, loan, cleared_on, last_seen in s.alerts.tuples(
+                  "alert_id", "signal_id", "customer_id", "loan_id", "cleared_on", "last_seen_on")}
     firing_keys = {(f["signal_id"], f["customer_id"], f["loan_id"]) for f in firings}
-    needed = [by_key[k]["alert_id"] for k in firing_keys if k in by_key]
-    cleared = [r["alert_id"] for k, r in by_key.items() if k not in firing_keys
-               and r["cleared_on"] is None and r["last_seen_on"] < as_of]
+    needed = [by_key[k][0] for k in firing_keys if k in by_key]
+    cleared = [r[0] for k, r in by_key.items() if k not in firing_keys
+               and r[1] is None and r[2] < as_of]
     stored = s.alerts.get_many(needed + cleared)
     w = _Writes()
     for f in firings:
         known = by_key.get((f["signal_id"], f["customer_id"], f["loan_id"]))
-        before = stored[known["alert_id"]] if known else None
+        before = stored[known[0]] if known else None
         event = _fired(f, as_of, at, before.alert_id if before else f["alert_id"])
         after, effects = wa.transition(before, event)
         w.take(before, after, effects)
@@ -295,17 +295,18 @@ def sync_tasks(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date, 
     scopes = _scopes(policy)
     types = sorted({t.value for k, sc in scopes.items() if k is not TaskKind.FIRST_INSPECTION
                     for t in sc.customer_types})
-    known = [Known(task_id=r["task_id"], kind=TaskKind(r["kind"]), customer_id=r["customer_id"],
-                   loan_id=r["loan_id"], status=wt.TaskStatus(r["status"]), due_on=r["due_on"],
-                   finished_on=r["finished_at"].date() if r["finished_at"] else None)
-             for r in s.tasks.index("task_id", "kind", "customer_id", "loan_id", "status",
-                                    "due_on", "finished_at")]
+    kinds, statuses = ({k.value: k for k in TaskKind}, {t.value: t for t in wt.TaskStatus})
+    known = [Known(task_id=i, kind=kinds[k], customer_id=c, loan_id=lo, status=statuses[st],
+                   due_on=due, finished_on=done.date() if done else None)
+             for i, k, c, lo, st, due, done in s.tasks.tuples(
+                 "task_id", "kind", "customer_id", "loan_id", "status", "due_on", "finished_at")]
     plans = plan_tasks(as_of, at, read_borrowers(con, as_of, types),
                        read_new_loans(con, as_of, policy.inspections.first_within_days),
                        triggers, known, frequencies(policy), scopes)
     made = [wt.transition(None, p) for p in plans]
-    s.tasks.add_many([task for task, _ in made])
-    s.audit.append_many([e for _, effects in made for e in effects if isinstance(e, WriteAudit)])
+    created = [next(e for e in effects if isinstance(e, WriteAudit)) for _, effects in made]
+    s.tasks.add_many([task for task, _ in made], bodies=[row.after for row in created])
+    s.audit.append_many(created)
     result.counts.update(f"tasks_planned_{t.kind.value}" for t, _ in made)
     result.counts["tasks_planned"] += len(made)
     result.notices += len(made)

@@ -46,7 +46,12 @@ class RecordRepository(Protocol[T]):
         """The named columns of each matching record, for bulk decisions."""
         ...
 
-    def add_many(self, records: Sequence[T]) -> None: ...
+    def tuples(self, *columns: str, **where: Any) -> builtins.list[tuple[Any, ...]]:
+        """As ``index``, as tuples in the order of ``columns``."""
+        ...
+
+    def add_many(self, records: Sequence[T],
+                 bodies: Sequence[dict[str, Any]] | None = None) -> None: ...
 
     def save_many(self, changes: Sequence[tuple[T, int]]) -> builtins.list[str]:
         """Save each (record, expected version); return the ids that were not at it."""

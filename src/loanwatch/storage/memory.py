@@ -70,7 +70,11 @@ class MemoryRecords(Generic[T]):
         return [{c: to_row(self.kind, r)[c] for c in columns}
                 for r in self.list(limit=None, **where)]
 
-    def add_many(self, records: Sequence[T]) -> None:
+    def tuples(self, *columns: str, **where: Any) -> builtins.list[tuple[Any, ...]]:
+        return [tuple(r.values()) for r in self.index(*columns, **where)]
+
+    def add_many(self, records: Sequence[T],
+                 bodies: Sequence[dict[str, Any]] | None = None) -> None:
         taken = [self._id(r) for r in records if self._id(r) in self._records]
         if taken or len({self._id(r) for r in records}) != len(records):
             raise Conflict(self.kind.entity, (taken or [self._id(records[0])])[0], 0, 1)
