@@ -1,0 +1,81 @@
+"""Every endpoint declares its permission, and the role × endpoint matrix holds: a role
+without the permission gets 403, with it 200 (GET endpoints of the book, each user of
+every role)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from loanwatch.security.permissions import ROLE_PERMISSIONS, Role
+from loanwatch.web import api
+from loanwatch.web.app import create_app
+from tests.web.conftest import bearer
+
+PUBLIC = {("POST", "/api/auth/token")}
+# endpoints any logged-in person may call (who am I, log out)
+ANY_USER = {("GET", "/api/me"), ("POST", "/api/auth/logout")}
+USERS = {Role.ADMIN: "admin", Role.RISK_OFFICER: "risk", Role.CUSTOMER_MANAGER: "mgr",
+         Role.BRANCH_HEAD: "head", Role.COLLECTOR: "coll", Role.AUDITOR: "audit",
+         Role.READ_ONLY: "view"}
+
+
+def _permission(route: APIRoute):
+    """The permission a route's dependencies demand, or None."""
+    todo = list(route.dependant.dependencies)
+    while todo:
+        d = todo.pop()
+        if getattr(d.call, "permission", None) is not None:
+            return d.call.permission
+        todo += d.dependencies
+    return None
+
+
+def _api_routes(app=None) -> list[tuple[str, str, APIRoute]]:
+    """(method, path, route) of every API endpoint: the routers ``create_app`` mounts under
+    /api."""
+    return [(m, f"/api{r.path}", r) for router in api.ROUTERS for r in router.routes
+            if isinstance(r, APIRoute) for m in sorted(r.methods)]
+
+
+def test_every_api_endpoint_declares_a_permission(empty_ws: Path):
+    app = create_app(empty_ws)
+    assert client_paths(app) >= {p for _, p, _ in _api_routes()}
+    missing = [f"{m} {p}" for m, p, r in _api_routes(app)
+               if (m, p) not in PUBLIC | ANY_USER and _permission(r) is None]
+    assert not missing, missing
+    assert len(_api_routes(app)) > len(PUBLIC | ANY_USER)
+
+
+def client_paths(app) -> set[str]:
+    """The paths the app's OpenAPI schema publishes (what is really served)."""
+    with TestClient(app) as c:
+        return set(c.get("/api/openapi.json").json()["paths"])
+
+
+def _plain_gets(app) -> list[tuple[str, object]]:
+    return [(p, _permission(r)) for m, p, r in _api_routes(app)
+            if m == "GET" and "{" not in p and (m, p) not in ANY_USER]
+
+
+@pytest.fixture(scope="module")
+def matrix_client(book_ws: Path):
+    with TestClient(create_app(book_ws), follow_redirects=False) as c:
+        headers = {role: bearer(c, user) for role, user in USERS.items()}
+        yield c, headers
+
+
+def test_the_role_by_endpoint_matrix(matrix_client):
+    client, headers = matrix_client
+    app = client.app
+    wrong = []
+    for path, permission in _plain_gets(app):
+        for role, h in headers.items():
+            status = client.get(path, headers=h).status_code
+            allowed = permission in ROLE_PERMISSIONS[role]
+            if (status == 403) == allowed or status >= 500:
+                wrong.append(f"{role.value} GET {path}: {status} (allowed: {allowed})")
+    assert not wrong, wrong
