@@ -19,7 +19,6 @@ from pydantic import AfterValidator, Field, PlainSerializer, StrictBool, model_v
 from loanwatch.policy.fund_flows import FundFlowPolicy
 from loanwatch.policy.signals import Signals
 from loanwatch.policy.thresholds import ThresholdSignals
-from loanwatch.policy.workflow import WorkflowPolicy
 from loanwatch.policy.vocabulary import (
     Count,
     DayCount,
@@ -33,6 +32,7 @@ from loanwatch.policy.vocabulary import (
     canonical_decimal,
     consistency_error,
 )
+from loanwatch.policy.workflow import WorkflowPolicy
 
 
 def _time_zone(name: str) -> str:
