@@ -118,3 +118,12 @@ def test_get_many_returns_the_records_that_exist(records) -> None:
     found = records.get_many(["T3", "T1", "T9"])
     assert found == {"T1": a_task("T1"), "T3": a_task("T3")}
     assert records.get_many([]) == {}
+
+
+def test_at_least_filters_by_a_lower_bound_and_leaves_nulls_out(records) -> None:
+    from loanwatch.storage.records import AtLeast
+    records.add_many([a_task("T1", due_on=dt.date(2026, 3, 1)),
+                      a_task("T2", due_on=dt.date(2026, 4, 1), finished_at=AT),
+                      a_task("T3", due_on=dt.date(2026, 5, 1))])
+    assert [t.task_id for t in records.list(due_on=AtLeast(dt.date(2026, 4, 1)))] == ["T2", "T3"]
+    assert [t.task_id for t in records.list(finished_at=AtLeast(AT))] == ["T2"]

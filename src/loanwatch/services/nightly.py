@@ -30,6 +30,7 @@ from loanwatch.engines.duckdb import in_force_sql
 from loanwatch.policy import Policy
 from loanwatch.policy.vocabulary import Action, FiveClass, Severity
 from loanwatch.services.store import Repositories, Store
+from loanwatch.storage.records import AtLeast
 from loanwatch.workflow import alerts as wa
 from loanwatch.workflow import collections as wc
 from loanwatch.workflow import tasks as wt
@@ -290,16 +291,32 @@ def _scopes(policy: Policy) -> dict[TaskKind, Any]:
     return {k: getattr(rules, k.value) for k in TaskKind if hasattr(rules, k.value)}
 
 
+def _known_tasks(s: Repositories, as_of: dt.date, policy: Policy) -> list[Known]:
+    """The tasks the plan must know, not the whole history: the open ones, those due from a
+    month ago (today's ids are made from due dates at most that old), and those finished
+    within the longest period (the next one counts from them)."""
+    kinds, statuses = {k.value: k for k in TaskKind}, {t.value: t for t in wt.TaskStatus}
+    every = frequencies(policy)
+    longest = max(*every.periodic_by_class.values(), every.debt_confirmation_days,
+                  every.rating_refresh_days)
+    columns = ("task_id", "kind", "customer_id", "loan_id", "status", "due_on", "finished_at")
+    found: dict[str, tuple] = {}
+    for where in ({"status": tuple(wt.OPEN_WORK)},
+                  {"due_on": AtLeast(as_of - dt.timedelta(days=31))},
+                  {"finished_at": AtLeast(dt.datetime.combine(
+                      as_of - dt.timedelta(days=longest), dt.time()))}):
+        found.update((r[0], r) for r in s.tasks.tuples(*columns, **where))
+    return [Known(task_id=i, kind=kinds[k], customer_id=c, loan_id=lo, status=statuses[st],
+                  due_on=due, finished_on=done.date() if done else None)
+            for i, k, c, lo, st, due, done in found.values()]
+
+
 def sync_tasks(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date, at: dt.datetime,
                policy: Policy, triggers: list[Trigger], result: SyncResult) -> None:
     scopes = _scopes(policy)
     types = sorted({t.value for k, sc in scopes.items() if k is not TaskKind.FIRST_INSPECTION
                     for t in sc.customer_types})
-    kinds, statuses = ({k.value: k for k in TaskKind}, {t.value: t for t in wt.TaskStatus})
-    known = [Known(task_id=i, kind=kinds[k], customer_id=c, loan_id=lo, status=statuses[st],
-                   due_on=due, finished_on=done.date() if done else None)
-             for i, k, c, lo, st, due, done in s.tasks.tuples(
-                 "task_id", "kind", "customer_id", "loan_id", "status", "due_on", "finished_at")]
+    known = _known_tasks(s, as_of, policy)
     plans = plan_tasks(as_of, at, read_borrowers(con, as_of, types),
                        read_new_loans(con, as_of, policy.inspections.first_within_days),
                        triggers, known, frequencies(policy), scopes)

@@ -7,8 +7,9 @@ column, when the table has one, holds the whole record as JSON (``workflow.audit
 so a list of findings or contacts needs no table of its own. A table without ``body`` (the
 alerts) holds every field as a column.
 
-Filters: ``list(status="open", owner=("li", "wang"), loan_id=None)`` — a value matches
-equal, a tuple or list matches any of its items, ``None`` matches null.
+Filters: ``list(status="open", owner=("li", "wang"), loan_id=None, due_on=AtLeast(d))`` —
+a value matches equal, a tuple or list matches any of its items, ``None`` matches null,
+``AtLeast(v)`` a value at least ``v``.
 """
 
 from __future__ import annotations
@@ -78,11 +79,21 @@ def from_row(kind: RecordKind[T], row: Mapping[str, Any]) -> T:
     return from_plain(kind.cls, {c: row[c] for c in kind.columns})
 
 
+@dataclass(frozen=True)
+class AtLeast:
+    """A filter value: the column is at least ``value`` (and not null)."""
+
+    value: Any
+
+
 def matches(kind: RecordKind[Any], record: Any, where: Mapping[str, Any]) -> bool:
     """Whether ``record`` passes the filters, as ``list`` reads them (for the memory double)."""
     for name, wanted in where.items():
         value = _column_value(getattr(record, name))
-        if isinstance(wanted, tuple | list | set | frozenset):
+        if isinstance(wanted, AtLeast):
+            if value is None or value < wanted.value:
+                return False
+        elif isinstance(wanted, tuple | list | set | frozenset):
             if value not in {_column_value(w) for w in wanted}:
                 return False
         elif value != _column_value(wanted):
@@ -96,6 +107,8 @@ def _conditions(table: sa.Table, where: Mapping[str, Any]) -> list[sa.ColumnElem
         column = table.c[name]
         if wanted is None:
             found.append(column.is_(None))
+        elif isinstance(wanted, AtLeast):
+            found.append(column >= _column_value(wanted.value))
         elif isinstance(wanted, tuple | list | set | frozenset):
             found.append(column.in_([_column_value(w) for w in wanted]))
         else:
