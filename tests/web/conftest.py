@@ -141,3 +141,11 @@ def fresh_book(book_ws: Path, tmp_path: Path, clock: Clock) -> Iterator[TestClie
     shutil.copytree(book_ws, copy)
     with TestClient(create_app(copy, clock=clock), follow_redirects=False) as c:
         yield c
+
+
+def message_of(response) -> str:
+    """The message of an API error: ``detail`` as a string, or the messages of a 422's list."""
+    detail = response.json()["detail"]
+    if isinstance(detail, list):
+        return "; ".join(str(d.get("msg", d)) for d in detail)
+    return detail

@@ -24,7 +24,7 @@ from loanwatch.web.console.alerts import flow_chart
 from loanwatch.workflow.alerts import LIVE, Alert
 from loanwatch.workflow.sla import sla_breached
 from loanwatch.workspace import Workspace
-from tests.web.conftest import NOW, bearer, log_in
+from tests.web.conftest import NOW, bearer, log_in, message_of
 
 MISSING = "NOPE:L0:2024-10-31"
 
@@ -201,7 +201,7 @@ def test_outside_the_slice_an_alert_does_not_exist(book_client: TestClient, book
     hidden = book_client.get(f"/api{path_of(theirs.alert_id)}", headers=headers)
     unknown = book_client.get(f"/api{path_of(MISSING)}", headers=headers)
     assert (hidden.status_code, unknown.status_code) == (404, 404)
-    assert hidden.json()["detail"] == f"there is no alert {theirs.alert_id}"
+    assert message_of(hidden) == f"there is no alert {theirs.alert_id}"
     act = book_client.post(f"/api{path_of(theirs.alert_id)}/events", headers=headers,
                            json={"event": "acknowledge", "version": theirs.version})
     assert act.status_code == 404
@@ -340,13 +340,13 @@ def test_an_alert_worked_through_the_api(fresh_book: TestClient):
     assert r.json()["alert"]["version"] == v + 1
     stale = send(event="start", version=v)
     assert stale.status_code == 409
-    assert stale.json()["detail"] == (
+    assert message_of(stale) == (
         f"alert {alert.alert_id} has changed since you loaded it: you acted on version {v}, "
         f"it is at version {v + 1} now; reload it and try again")
     assert send(event="acknowledge", version=v + 1).status_code == 409  # acknowledged already
     assert send(event="start", version=v + 1).status_code == 200
     blank = send(event="close", version=v + 2, disposition="resolved", comment="  ")
-    assert blank.status_code == 422 and "cannot be blank" in blank.json()["detail"]
+    assert blank.status_code == 422 and "cannot be blank" in message_of(blank)
     assert send(event="close", version=v + 2, comment="why").status_code == 422  # no disposition
     assert send(event="close", version=v + 2, disposition="maybe", comment="x").status_code == 422
     done = send(event="close", version=v + 2, disposition="false_positive", comment="核实无误")
@@ -355,7 +355,7 @@ def test_an_alert_worked_through_the_api(fresh_book: TestClient):
     assert (closed["status"], closed["disposition"], closed["closed_by"]) == (
         "closed", "false_positive", "risk")
     illegal = send(event="acknowledge", version=v + 3)
-    assert illegal.status_code == 409 and "cannot be acknowledged" in illegal.json()["detail"]
+    assert illegal.status_code == 409 and "cannot be acknowledged" in message_of(illegal)
     assert send(event="reopen", version=v + 3, comment="").status_code == 422
     response = send(event="reopen", version=v + 3, comment="客户再次逾期")
     conforms(fresh_book, "/api/alerts/{alert_id}/events", "POST", response)

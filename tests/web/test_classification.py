@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from loanwatch.workspace import Workspace
-from tests.web.conftest import BOOK_DAYS, bearer, log_in
+from tests.web.conftest import BOOK_DAYS, bearer, log_in, message_of
 from tests.web.test_borrowers import mgr_code, query
 
 LAST = dt.date.fromisoformat(BOOK_DAYS[-1])
@@ -84,7 +84,7 @@ def test_maker_checker_propose_refuse_self_approval_then_approve(fresh_book: Tes
     oid = made["override_id"]
     approve = f"/api/classification/overrides/{oid}/approve"
     r = fresh_book.post(approve, headers=bearer(fresh_book, "risk"))
-    assert r.status_code == 409 and "second person" in r.json()["detail"]
+    assert r.status_code == 409 and "second person" in message_of(r)
     assert fresh_book.post(approve, headers=bearer(fresh_book, "mgr")).status_code == 403
     pending = fresh_book.get("/api/classification", headers=bearer(fresh_book, "head")).json()
     assert [o["override_id"] for o in pending["pending"]] == [oid]

@@ -20,7 +20,7 @@ from loanwatch.services.auth import add_user
 from loanwatch.services.scope import rows
 from loanwatch.workflow.collections import LIVE, CollectionCase, queue, recovery_figures
 from loanwatch.workspace import Workspace
-from tests.web.conftest import NOW, PASSWORD, bearer, log_in
+from tests.web.conftest import NOW, PASSWORD, bearer, log_in, message_of
 
 TODAY = NOW.date()
 
@@ -158,7 +158,7 @@ def test_each_role_sees_its_slice(fresh_book: TestClient, book_ws: Path):
                    and c.customer_id not in subjects(book_ws, "manager_id", manager)[0])
     hidden = fresh_book.get(f"/api/collections/{outside.case_id}", headers=as_manager)
     assert hidden.status_code == 404
-    assert hidden.json()["detail"] == f"there is no collection case {outside.case_id}"
+    assert message_of(hidden) == f"there is no collection case {outside.case_id}"
     assert fresh_book.get(f"/api/collections/{case.case_id}", headers=as_manager).json()[
         "trail"] is None  # a customer manager does not work cases
     assert fresh_book.post(f"/api/collections/{case.case_id}/events", headers=as_manager,
@@ -188,7 +188,7 @@ def test_a_case_worked_through_the_api(fresh_book: TestClient):
 
     v, due = case.version, (TODAY + dt.timedelta(days=10)).isoformat()
     early = send(event="promise", version=v, amount="5000", due_on=due)
-    assert early.status_code == 409 and "log a contact" in early.json()["detail"]
+    assert early.status_code == 409 and "log a contact" in message_of(early)
     assert send(event="contact", version=v, channel="call").status_code == 422  # no result
     contact = send(event="contact", version=v, channel="call", result="reached",
                    note="客户称月底还款")

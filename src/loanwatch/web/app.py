@@ -40,6 +40,9 @@ def _is_api(request: Request) -> bool:
 
 def _answer(request: Request, status: int, message: str) -> Response:
     if _is_api(request):
+        if status == 422:  # the shape FastAPI documents for every 422 (HTTPValidationError)
+            return JSONResponse({"detail": [{"loc": [], "msg": message, "type": "value_error"}]},
+                                status_code=422)
         return JSONResponse({"detail": message}, status_code=status)
     lang = lang_of(request)
     return render(request, "error.html", None, status_code=status, status=status,

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import duckdb
 from fastapi import APIRouter, Depends, Request
@@ -130,7 +130,8 @@ def review_list(who: Maker, con: Con, as_of: dt.date | None = None) -> Any:
 
 
 @router.get("/classification/overrides", response_model=list[Override])
-def overrides(who: Maker, con: Con, status: str | None = None,
+def overrides(who: Maker, con: Con,
+              status: Literal["proposed", "approved", "rejected", "withdrawn"] | None = None,
               loan_id: str | None = None) -> Any:
     """Manual classifications in your slice, newest first."""
     return svc.read_overrides(con, who.principal, loan_id=loan_id, status=status)
