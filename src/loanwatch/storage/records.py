@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -56,9 +58,14 @@ class RecordKind(Generic[T]):
         return "body" in self.table.columns
 
 
+_SCALAR = frozenset({str, int, bool, type(None), dt.date, dt.datetime, Decimal})
+
+
 def _column_value(value: Any) -> Any:
     """A field as its column holds it: dates, numbers and text as they are, enums by value,
     anything composite (tuples of notes, actions) as JSON-ready data."""
+    if type(value) in _SCALAR:  # exact types (a StrEnum is a str, handled below)
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple | list) or dataclasses.is_dataclass(value):
@@ -126,6 +133,10 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start:start + size]
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False,
+                            separators=(",", ":")).encode
+
+
 def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts of the same columns) into ``table`` in the caller's transaction:
     PostgreSQL's COPY where the store is PostgreSQL (several times faster than batched
@@ -142,8 +153,8 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, A
     cursor = conn.connection.dbapi_connection.cursor()  # the transaction's own connection
     with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[n], ensure_ascii=False) if n in as_json
-                            and row[n] is not None else row[n] for n in names])
+            copy.write_row([_to_json(row[n]) if n in as_json and row[n] is not None
+                            else row[n] for n in names])
 
 
 def _id_sets(conn: sa.Connection, key: sa.Column[Any],
@@ -278,7 +289,7 @@ class SqlRecords(Generic[T]):
         query = sa.select(*(self._table.c[c] for c in columns)).where(
             *_conditions(self._table, where))
         with transaction(self._bind) as conn:
-            return [tuple(row) for row in conn.execute(query)]
+            return [tuple(row) for row in conn.execute(query).fetchall()]
 
     def add_many(self, records: Sequence[T],
                  bodies: Sequence[dict[str, Any]] | None = None) -> None:

@@ -55,11 +55,17 @@ def plain(value: Any) -> Any:
 def audit(before: Any, after: Any, *, actor: str, action: str, entity: str, entity_id: str,
           at: dt.datetime) -> WriteAudit:
     """The audit row of a change: ``before`` ``None`` for a creation, else only changed fields."""
-    new = plain(after)
     if before is None:
         return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
-                          before={}, after=new)
-    old = plain(before)
+                          before={}, after=plain(after))
+    if type(before) is type(after) and dataclasses.is_dataclass(before):
+        # records: compare the fields, write only the changed ones in plain form
+        changed = [k for k in _field_names(type(after))
+                   if getattr(before, k) != getattr(after, k)]
+        return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
+                          before={k: plain(getattr(before, k)) for k in changed},
+                          after={k: plain(getattr(after, k)) for k in changed})
+    old, new = plain(before), plain(after)
     changed = [k for k in new if new[k] != old[k]]
     return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
                       before={k: old[k] for k in changed}, after={k: new[k] for k in changed})
