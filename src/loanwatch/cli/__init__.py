@@ -12,6 +12,10 @@ from loanwatch.cli import (  # noqa: F401  (registers the subcommands)
     web,
     work,
 )
+
+# the post-loan work, in the order ``loanwatch --help`` lists it (sync, store, alerts, tasks,
+# collections, actions, inquiry, retention): registration order is listing order
+from loanwatch.cli import alerts, tasks, collections, actions  # noqa: F401  # isort: skip
 from loanwatch.cli.common import app
 
 __all__ = ["app", "main"]
