@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from loanwatch.security.permissions import Role
 from loanwatch.services.auth import add_user
 from loanwatch.services.scope import rows
-from loanwatch.workflow.collections import LIVE, CollectionCase, queue, recovery_figures
+from loanwatch.workflow.collection_queue import queue, recovery_figures
+from loanwatch.workflow.collections import LIVE, CollectionCase
 from loanwatch.workspace import Workspace
 from tests.web.conftest import NOW, PASSWORD, bearer, log_in, message_of
 

@@ -10,9 +10,17 @@ from decimal import Decimal
 
 import pytest
 
+import loanwatch.workflow.collection_queue as queue_module
 import loanwatch.workflow.collections as collections_module
 from loanwatch.policy import load_default_policy
 from loanwatch.policy.workflow import Channel, CollectionPolicy
+from loanwatch.workflow.collection_queue import (
+    RecoveryFigures,
+    expected_loss,
+    queue,
+    recovery_figures,
+    strategy_for,
+)
 from loanwatch.workflow.collections import (
     ENGINE,
     Assign,
@@ -29,14 +37,9 @@ from loanwatch.workflow.collections import (
     Promise,
     PromiseStatus,
     PromiseToPay,
-    RecoveryFigures,
     Reopen,
     WriteAudit,
-    expected_loss,
-    queue,
-    recovery_figures,
     settle_promises,
-    strategy_for,
     transition,
 )
 from loanwatch.workflow.errors import Conflict, IllegalTransition, InvalidEvent
@@ -525,5 +528,5 @@ def test_recovery_figures_without_judged_promises_have_no_kept_rate():
 
 
 def test_doctest_examples_hold():
-    result = doctest.testmod(collections_module)
-    assert result.attempted >= 2 and result.failed == 0
+    results = [doctest.testmod(m) for m in (collections_module, queue_module)]
+    assert sum(r.attempted for r in results) >= 2 and sum(r.failed for r in results) == 0

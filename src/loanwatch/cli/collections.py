@@ -22,6 +22,7 @@ from loanwatch.cli.workflow_common import (
     _work,
 )
 from loanwatch.policy.workflow import Channel
+from loanwatch.workflow import collection_queue as wq
 from loanwatch.workflow import collections as wc
 
 collections_app = typer.Typer(help="催收 Collection cases: queue, contacts, promises to pay.",
@@ -40,7 +41,7 @@ def collections_queue(workspace: WorkspaceOpt,
     rows = [[k.case_id, k.loan_id, k.bucket, k.dpd, k.overdue_amount, k.expected_loss,
              ", ".join(k.strategy), k.status,
              sum(p.status is wc.PromiseStatus.PENDING for p in k.promises)]
-            for k in wc.queue(live)[:limit]]
+            for k in wq.queue(live)[:limit]]
     out.print(_table("collection queue 催收队列", ("case", "loan", "bucket", "DPD", "overdue",
                                                  "expected loss", "strategy", "status",
                                                  "promises pending"), rows))
@@ -113,7 +114,7 @@ def collections_reopen(case_id: Id, workspace: WorkspaceOpt, user: UserOpt,
 def collections_figures(workspace: WorkspaceOpt, store_url: StoreOpt = None) -> None:
     """回收情况 Recovery over every case: outcomes, money recovered, promises kept."""
     with _work(workspace, store_url) as c, c.store.session() as s:
-        f = wc.recovery_figures(s.cases.list(limit=None))
+        f = wq.recovery_figures(s.cases.list(limit=None))
     rows: list[list[Any]] = [["cases opened", f.cases_opened]]
     rows += [[f"closed: {o.value}", n] for o, n in f.closed_by_outcome.items()]
     rows += [["recovered", f.recovered], ["promises made", f.promises_made],

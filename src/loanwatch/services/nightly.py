@@ -32,6 +32,7 @@ from loanwatch.policy.vocabulary import Action, FiveClass, Severity
 from loanwatch.services.store import Repositories, Store
 from loanwatch.storage.records import AtLeast
 from loanwatch.workflow import alerts as wa
+from loanwatch.workflow import collection_queue as wq
 from loanwatch.workflow import collections as wc
 from loanwatch.workflow import tasks as wt
 from loanwatch.workflow.audit import WriteAudit
@@ -231,9 +232,9 @@ def _figures(row: dict, buckets: Sequence[str], policy: Policy) -> dict[str, Any
     rules = policy.workflow.collections
     return dict(bucket=row["bucket"], dpd=row["dpd"], overdue_amount=row["overdue_amount"],
                 outstanding=row["outstanding_principal"],
-                expected_loss=wc.expected_loss(row["outstanding_principal"], row["pd"],
+                expected_loss=wq.expected_loss(row["outstanding_principal"], row["pd"],
                                                row["bucket"], rules),
-                strategy=wc.strategy_for(row["bucket"], buckets, rules))
+                strategy=wq.strategy_for(row["bucket"], buckets, rules))
 
 
 def sync_collections(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date,

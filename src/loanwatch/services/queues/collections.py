@@ -17,6 +17,7 @@ from loanwatch.policy.workflow import Channel
 from loanwatch.security.permissions import Permission, Principal
 from loanwatch.services.queues.slice import Page, _new_owner, _page, _statuses, _trail, _visible, slice_of
 from loanwatch.services.store import Store
+from loanwatch.workflow import collection_queue as wq
 from loanwatch.workflow import collections as wc
 from loanwatch.workflow.audit import WriteAudit
 from loanwatch.workflow.errors import InvalidEvent
@@ -35,7 +36,7 @@ class CaseQueue:
     page: Page
     expected_loss: Decimal  # of the cases that pass the filter
     by_bucket: dict[str, int]
-    figures: wc.RecoveryFigures  # of every case of the slice
+    figures: wq.RecoveryFigures  # of every case of the slice
     buckets: list[str]
     owners: list[str]
 
@@ -54,18 +55,18 @@ def case_queue(store: Store, con: duckdb.DuckDBPyConnection, who: Principal,
         cases = [c for c in s.cases.list(limit=None) if sl.sees_record(c)]
     chosen = [c for c in cases if (status is None or c.status in status)
               and f.bucket in (None, c.bucket) and f.owner in (None, c.owner)]
-    ordered = wc.queue(chosen) if f.status == "live" else sorted(chosen, key=_priority)
+    ordered = wq.queue(chosen) if f.status == "live" else sorted(chosen, key=_priority)
     items, page = _page(ordered, limit, offset)
     return CaseQueue(list(items), page, sum((c.expected_loss for c in chosen), Decimal(0)),
-                     dict(Counter(c.bucket for c in chosen)), wc.recovery_figures(cases),
+                     dict(Counter(c.bucket for c in chosen)), wq.recovery_figures(cases),
                      sorted({c.bucket for c in cases}), sorted({c.owner for c in cases}))
 
 
-def recovery(store: Store, con: duckdb.DuckDBPyConnection, who: Principal) -> wc.RecoveryFigures:
+def recovery(store: Store, con: duckdb.DuckDBPyConnection, who: Principal) -> wq.RecoveryFigures:
     """What collection achieved over the cases of the slice."""
     sl = slice_of(con, who)
     with store.session() as s:
-        return wc.recovery_figures(c for c in s.cases.list(limit=None) if sl.sees_record(c))
+        return wq.recovery_figures(c for c in s.cases.list(limit=None) if sl.sees_record(c))
 
 
 @dataclass(frozen=True)

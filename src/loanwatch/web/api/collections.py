@@ -21,12 +21,12 @@ from loanwatch.security.permissions import Permission
 from loanwatch.services import queues
 from loanwatch.web.api.alerts import AuditOut, EffectOut, LocalTime, Money, effects_out
 from loanwatch.web.context import Caller, app_state, marts, require
+from loanwatch.workflow.collection_queue import RecoveryFigures
 from loanwatch.workflow.collections import (
     CaseStatus,
     ContactResult,
     Outcome,
     PromiseStatus,
-    RecoveryFigures,
 )
 
 router = APIRouter(tags=["collections 催收"])
