@@ -426,6 +426,21 @@ def test_bulk_assignment_reports_each_failure(fresh_book: TestClient, book_ws: P
     assert blank.status_code == 422
 
 
+def test_the_schema_refuses_every_owner_the_server_would_find_blank(fresh_book: TestClient):
+    """What the OpenAPI pattern lets through, the service must accept: Python strips a few
+    characters ECMAScript's \\s does not know (a fuzzer found \\x1c)."""
+    spec = fresh_book.get("/api/openapi.json").json()
+    pattern = spec["components"]["schemas"]["AssignRequest"]["properties"]["to"]["pattern"]
+    for blank in (" ", "\t", "\x1c", "\x1f", "\x85", "\xa0", "\u2003", "\u3000", " \x1c\u3000 "):
+        assert not blank.strip()
+        assert re.search(pattern, blank) is None, repr(blank)
+        r = fresh_book.post("/api/alerts/assign", headers=bearer(fresh_book, "risk"),
+                            json={"ids": [MISSING], "to": blank})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "to"], repr(blank)
+    for kept in ("mgr", " mgr ", "\x1cmgr", "张三"):
+        assert re.search(pattern, kept)
+
+
 def test_a_branch_head_assigns_in_bulk_from_the_console(fresh_book: TestClient, book_ws: Path):
     branch = mgr_branch(fresh_book)
     inside = next(a for a in live(fresh_book) if a.branch_id == branch)

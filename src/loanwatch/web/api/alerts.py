@@ -49,6 +49,12 @@ Money = Annotated[Decimal, WithJsonSchema({"anyOf": [
     mode="validation")]
 
 
+#: at least one character that str.strip() keeps: JSON Schema's \s (ECMAScript) and Python's
+#: whitespace differ (\x1c-\x1f and \x85 are space to Python only), so the class is spelled out
+NOT_BLANK = (r"[^\s\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+             r"\u3000\ufeff]")
+
+
 #: a time as the store keeps it: the bank's wall-clock time, ISO 8601 without an offset
 LocalTime = Annotated[dt.datetime, WithJsonSchema({
     "type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$",
@@ -181,7 +187,7 @@ class AlertDone(BaseModel):
 
 class AssignRequest(BaseModel):
     ids: list[str] = Field(min_length=1, max_length=500)
-    to: str = Field(min_length=1, max_length=64, pattern=r"\S",
+    to: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK,
                     description="the new owner: a user id or a manager code")
 
 
