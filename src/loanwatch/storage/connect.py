@@ -16,7 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
+
+from loanwatch.workflow.audit import to_json
 
 #: the file of the embedded store inside a workspace
 STORE_FILE = "operations.sqlite"
@@ -36,7 +39,7 @@ def open_engine(url: str) -> sa.Engine:
     """An engine on the store at ``url``. On SQLite, SQLAlchemy rather than the sqlite3
     driver begins transactions, so savepoints and rollbacks work (SQLAlchemy's pysqlite
     recipe); the driver's own handling would commit at the release of a savepoint."""
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, json_serializer=to_json, json_deserializer=orjson.loads)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _driver_leaves_transactions_alone)
         sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))

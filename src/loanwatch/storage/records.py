@@ -17,7 +17,6 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +29,7 @@ from sqlalchemy.dialects import postgresql
 from loanwatch.storage.base import DEFAULT_LIMIT
 from loanwatch.storage.codec import from_plain
 from loanwatch.storage.connect import Bind, transaction
-from loanwatch.workflow.audit import plain
+from loanwatch.workflow.audit import plain, to_json
 from loanwatch.workflow.errors import Conflict
 
 T = TypeVar("T")
@@ -133,10 +132,6 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start:start + size]
 
 
-_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False,
-                            separators=(",", ":")).encode
-
-
 def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts of the same columns) into ``table`` in the caller's transaction:
     PostgreSQL's COPY where the store is PostgreSQL (several times faster than batched
@@ -153,7 +148,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, A
     cursor = conn.connection.dbapi_connection.cursor()  # the transaction's own connection
     with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([_to_json(row[n]) if n in as_json and row[n] is not None
+            copy.write_row([to_json(row[n]) if n in as_json and row[n] is not None
                             else row[n] for n in names])
 
 

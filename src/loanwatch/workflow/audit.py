@@ -6,10 +6,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +29,7 @@ class WriteAudit:
 
 
 _AS_IS = frozenset({str, int, float, bool, type(None), dict})
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 @functools.cache
@@ -33,11 +37,35 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError
+
+
+def to_json(value: Any) -> str:
+    """``value`` as compact JSON text, as :func:`plain` reads it (non-ASCII kept as is)."""
+    try:
+        return orjson.dumps(value, default=_json_default, option=_OPTIONS).decode()
+    except TypeError:  # what orjson cannot encode (an integer beyond 64 bits, …)
+        return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
+
+
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready data: enums by value, dates in ISO form, money as its exact
-    decimal string, records as dicts."""
+    decimal string, records as dicts. Records go through orjson there and back (the nightly
+    sync makes millions of these); whatever it cannot encode takes the slow path."""
+    if type(value) in _AS_IS:  # exact types: a StrEnum is a str too, and goes by its value
+        return value
+    try:
+        return orjson.loads(orjson.dumps(value, default=_json_default, option=_OPTIONS))
+    except TypeError:
+        return _plain(value)
+
+
+def _plain(value: Any) -> Any:
     kind = type(value)
-    if kind in _AS_IS:  # exact types: a StrEnum is a str too, and goes by its value below
+    if kind in _AS_IS:
         return value
     if isinstance(value, Enum):
         return value.value
@@ -46,9 +74,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
+        return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: plain(getattr(value, name)) for name in _field_names(kind)}
+        return {name: _plain(getattr(value, name)) for name in _field_names(kind)}
     return value
 
 
