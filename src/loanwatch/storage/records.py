@@ -17,19 +17,22 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.dialects import postgresql
 
 from loanwatch.storage.base import DEFAULT_LIMIT
 from loanwatch.storage.codec import from_plain
 from loanwatch.storage.connect import Bind, transaction
-from loanwatch.workflow.audit import plain, to_json
+from loanwatch.workflow.audit import Encoded, plain, to_json
 from loanwatch.workflow.errors import Conflict
 
 T = TypeVar("T")
@@ -48,11 +51,17 @@ class RecordKind(Generic[T]):
     table: sa.Table
     key: str
 
-    @property
+    @functools.cached_property
     def columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.table.columns if c.name != "body")
 
-    @property
+    @functools.cached_property
+    def column_values(self) -> Callable[[T], tuple[Any, ...]]:
+        """The record's values of ``columns``, in order (one C call per record)."""
+        getter = operator.attrgetter(*self.columns)
+        return getter if len(self.columns) > 1 else lambda record: (getter(record),)
+
+    @functools.cached_property
     def has_body(self) -> bool:
         return "body" in self.table.columns
 
@@ -72,8 +81,9 @@ def _column_value(value: Any) -> Any:
     return value
 
 
-def to_row(kind: RecordKind[T], record: T, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    row = {c: _column_value(getattr(record, c)) for c in kind.columns}
+def to_row(kind: RecordKind[T], record: T,
+           body: dict[str, Any] | Encoded | None = None) -> dict[str, Any]:
+    row = dict(zip(kind.columns, map(_column_value, kind.column_values(record)), strict=True))
     if kind.has_body:
         row["body"] = body if body is not None else plain(record)
     return row
@@ -146,7 +156,9 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, A
     as_json = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
     columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
     cursor = conn.connection.dbapi_connection.cursor()  # the transaction's own connection
-    with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+    # a writer thread sends the data while this one formats the next rows
+    with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN",
+                     writer=QueuedLibpqWriter(cursor)) as copy:
         for row in rows:
             copy.write_row([to_json(row[n]) if n in as_json and row[n] is not None
                             else row[n] for n in names])
@@ -287,10 +299,10 @@ class SqlRecords(Generic[T]):
             return [tuple(row) for row in conn.execute(query).fetchall()]
 
     def add_many(self, records: Sequence[T],
-                 bodies: Sequence[dict[str, Any]] | None = None) -> None:
+                 bodies: Sequence[dict[str, Any] | Encoded] | None = None) -> None:
         """Insert new records in bulk; an id that exists already fails the whole call.
-        ``bodies``, when given, are the records already in ``plain`` form (the audit rows of
-        their creation hold them), so they are not converted twice."""
+        ``bodies``, when given, are the records already in ``plain`` form or as JSON text
+        (the audit rows of their creation hold them), so they are not converted twice."""
         with transaction(self._bind) as conn:
             bulk_insert(conn, self._table, [to_row(self.kind, r, b) for r, b in
                                             zip(records, bodies or [None] * len(records),

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -26,6 +26,9 @@ class WriteAudit:
     at: dt.datetime
     before: dict[str, Any]
     after: dict[str, Any]
+    #: ``after`` as JSON text, when it was made as text first (a creation): the store writes
+    #: it as it is rather than encoding the same record again
+    after_json: Encoded | None = field(default=None, compare=False, repr=False)
 
 
 _AS_IS = frozenset({str, int, float, bool, type(None), dict})
@@ -43,8 +46,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError
 
 
+class Encoded(str):
+    """Text that is JSON already: :func:`to_json` gives it back as it is."""
+
+
 def to_json(value: Any) -> str:
     """``value`` as compact JSON text, as :func:`plain` reads it (non-ASCII kept as is)."""
+    if type(value) is Encoded:
+        return str(value)
     try:
         return orjson.dumps(value, default=_json_default, option=_OPTIONS).decode()
     except TypeError:  # what orjson cannot encode (an integer beyond 64 bits, …)
@@ -84,8 +93,9 @@ def audit(before: Any, after: Any, *, actor: str, action: str, entity: str, enti
           at: dt.datetime) -> WriteAudit:
     """The audit row of a change: ``before`` ``None`` for a creation, else only changed fields."""
     if before is None:
+        text = to_json(after)
         return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
-                          before={}, after=plain(after))
+                          before={}, after=orjson.loads(text), after_json=Encoded(text))
     if type(before) is type(after) and dataclasses.is_dataclass(before):
         # records: compare the fields, write only the changed ones in plain form
         changed = [k for k in _field_names(type(after))
