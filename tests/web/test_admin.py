@@ -1,6 +1,6 @@
-"""The admin page (系统管理): adding users, changing roles and resetting passwords from the
-console and the API (argon2, audited), refusals with a message (never a 500), the read-only
-permission table and the branches; only administrators may open it."""
+"""The admin page (系统管理): adding users, changing roles, resetting passwords, disabling and
+enabling users from the console and the API (argon2, audited), refusals with a message (never
+a 500), the read-only permission table and the branches; only administrators may open it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from loanwatch.security.permissions import ROLE_PERMISSIONS, Permission, Role
 from loanwatch.services.store import open_store
 from loanwatch.workspace import Workspace
 from tests.web.conftest import PASSWORD, bearer, log_in, message_of
+from tests.web.test_alerts import conforms
 
 NEW_PASSWORD = "fresh-pass-2026"
 
@@ -170,6 +171,9 @@ def test_only_administrators_may_manage_users(book_client: TestClient, user: str
     r = book_client.post("/api/admin/users", headers=headers, json={
         "user_id": "x1", "roles": ["admin"], "password": NEW_PASSWORD})
     assert r.status_code == 403
+    for change in ("disable", "enable"):
+        assert book_client.post(f"/api/admin/users/risk/{change}", headers=headers
+                                ).status_code == 403
     assert book_client.put("/api/admin/users/risk/password", headers=headers,
                            json={"password": NEW_PASSWORD}).status_code == 403
     log_in(book_client, user)
@@ -201,3 +205,96 @@ def test_the_branches_are_those_of_the_loans_with_their_counts(book_client: Test
     assert next(b for b in shown if b["branch_id"] == head["branch_id"])["users"] >= 3
     log_in(book_client, "admin")
     assert f'data-branch="{head["branch_id"]}"' in book_client.get("/admin").text
+
+
+# --- disabling and enabling -----------------------------------------------------------------
+
+def login_message(client: TestClient, user: str, password: str = PASSWORD) -> tuple[int, str]:
+    r = client.post("/api/auth/token", json={"user": user, "password": password})
+    return r.status_code, r.json().get("detail", "")
+
+
+def test_a_disabled_user_cannot_log_in_and_their_sessions_end(client: TestClient,
+                                                              empty_ws: Path):
+    old_session = bearer(client, "coll")
+    headers = bearer(client, "admin")
+    r = client.post("/api/admin/users/coll/disable", headers=headers)
+    assert r.status_code == 200 and r.json()["active"] is False
+    conforms(client, "/api/admin/users/{user_id}/disable", "POST", r)
+    assert client.get("/api/me", headers=old_session).status_code == 401
+    status, message = login_message(client, "coll")
+    assert status == 401 and "disabled" in message and "administrator" in message
+    # only whoever knows the password learns that the account exists and is disabled
+    assert login_message(client, "coll", "wrong-pass-1") == (401, "wrong user name or password")
+    r = client.post("/login", data={"user": "coll", "password": PASSWORD})
+    assert r.status_code == 401 and "disabled" in r.text
+    listed = {u["user_id"]: u["active"] for u in client.get("/api/admin/users",
+                                                            headers=headers).json()}
+    assert listed["coll"] is False and listed["risk"] is True
+    again = client.post("/api/admin/users/coll/disable", headers=headers)
+    assert again.status_code == 200 and again.json()["active"] is False
+    assert audit_actions(empty_ws, "coll").count("disable") == 1  # nothing changed: no row
+    r = client.post("/api/admin/users/coll/enable", headers=headers)
+    assert r.status_code == 200 and r.json()["active"] is True
+    assert me(client, "coll")["user"] == "coll"  # the old password works again
+    assert audit_actions(empty_ws, "coll")[-3:] == ["disable", "enable", "login"]
+
+
+def test_every_change_of_the_account_is_audited_with_its_before_and_after(client: TestClient,
+                                                                           empty_ws: Path):
+    headers = bearer(client, "admin")
+    client.post("/api/admin/users/view/disable", headers=headers)
+    client.post("/api/admin/users/view/enable", headers=headers)
+    store = open_store(empty_ws)
+    try:
+        with store.session() as s:
+            rows = [r for r in s.audit.for_entity("user", "view")
+                    if r.action in ("disable", "enable")]
+    finally:
+        store.close()
+    assert [(r.actor, r.action, r.before["active"], r.after["active"]) for r in rows] == [
+        ("admin", "disable", True, False), ("admin", "enable", False, True)]
+
+
+def test_an_admin_cannot_disable_themselves(client: TestClient):
+    headers = bearer(client, "admin")
+    r = client.post("/api/admin/users/admin/disable", headers=headers)
+    assert r.status_code == 409 and "your own account" in message_of(r)
+    token = log_in(client, "admin")
+    page = client.get("/admin").text
+    assert 'action="/admin/users/risk/disable"' in page
+    assert 'action="/admin/users/admin/disable"' not in page  # no button for oneself
+    r = client.post("/admin/users/admin/disable", data={"csrf_token": token})
+    assert r.status_code == 409 and "your own account" in r.text
+    assert client.get("/api/me", headers=headers).json()["user"] == "admin"  # still logged in
+    assert client.get("/admin").status_code == 200
+
+
+def test_an_unknown_user_is_a_404_with_a_message(client: TestClient):
+    headers = bearer(client, "admin")
+    for change in ("disable", "enable"):
+        r = client.post(f"/api/admin/users/nobody/{change}", headers=headers)
+        assert r.status_code == 404 and "nobody" in message_of(r)
+    token = log_in(client, "admin")
+    r = client.post("/admin/users/nobody/disable", data={"csrf_token": token})
+    assert r.status_code == 404 and "nobody" in r.text
+
+
+def test_an_admin_disables_and_enables_a_user_from_the_console(client: TestClient):
+    risk_session = bearer(client, "risk")
+    token = log_in(client, "admin")
+    assert client.post("/admin/users/risk/disable", data={}).status_code == 403  # no CSRF
+    assert client.get("/api/me", headers=risk_session).status_code == 200
+    r = client.post("/admin/users/risk/disable", data={"csrf_token": token})
+    assert (r.status_code, r.headers["location"]) == (303, "/admin?done=disabled&user=risk")
+    page = client.get(r.headers["location"]).text
+    row = page[page.index('data-user="risk"'):page.index('data-user="view"')]
+    assert 'data-testid="disabled"' in row and 'action="/admin/users/risk/enable"' in row
+    assert 'data-testid="notice"' in page
+    assert client.get("/api/me", headers=risk_session).status_code == 401
+    r = client.post("/admin/users/risk/enable", data={"csrf_token": token})
+    assert (r.status_code, r.headers["location"]) == (303, "/admin?done=enabled&user=risk")
+    row = client.get("/admin?lang=en").text
+    row = row[row.index('data-user="risk"'):row.index('data-user="view"')]
+    assert 'action="/admin/users/risk/disable"' in row and 'data-testid="disabled"' not in row
+    assert me(client, "risk")["user"] == "risk"

@@ -493,3 +493,58 @@ def test_the_openapi_schema_names_the_alert_models(book_client: TestClient):
     assert {"404", "409", "422"} <= set(event["responses"])
     assert spec["components"]["schemas"]["AlertEvent"]["properties"]["event"]["enum"] == [
         "acknowledge", "start", "comment", "close", "escalate", "reopen", "assign"]
+
+
+# --- signals by their titles ----------------------------------------------------------------
+
+def catalogue_titles(client: TestClient) -> dict[str, tuple[str, str]]:
+    from loanwatch.rules.catalogue import signal_titles
+    return signal_titles(client.app.state.lw.policy)
+
+
+def test_the_api_gives_each_alert_its_signal_titles(book_client: TestClient):
+    titles = catalogue_titles(book_client)
+    headers = bearer(book_client, "risk")
+    response = book_client.get("/api/alerts", headers=headers, params={"limit": 500})
+    conforms(book_client, "/api/alerts", "GET", response)
+    items = response.json()["items"]
+    assert {a["signal_id"] for a in items} <= set(titles) and len({a["signal_id"] for a in items}) > 1
+    assert all((a["title_zh"], a["title_en"]) == titles[a["signal_id"]] for a in items)
+    detail = book_client.get(f"/api{path_of(items[0]['alert_id'])}", headers=headers)
+    conforms(book_client, "/api/alerts/{alert_id}", "GET", detail)
+    alert = detail.json()["alert"]
+    assert (alert["title_zh"], alert["title_en"]) == titles[alert["signal_id"]]
+
+
+def test_the_console_shows_signal_titles_in_the_chosen_language(book_client: TestClient):
+    titles = catalogue_titles(book_client)
+    stored = live(book_client)
+    signals = sorted({a.signal_id for a in stored})
+    log_in(book_client, "risk")
+    queue = book_client.get("/alerts", params={"limit": 500}).text
+    english = book_client.get("/alerts", params={"limit": 500, "lang": "en"}).text
+    for s in signals:
+        zh, en = titles[s]
+        assert f'<option value="{s}" >{zh} ({s})</option>' in queue
+        assert f'<option value="{s}" >{en} ({s})</option>' in english
+        assert f'data-signal="{s}">{zh} ({s})</a>' in queue
+    alert = stored[0]
+    zh, en = titles[alert.signal_id]
+    page = book_client.get(path_of(alert.alert_id)).text
+    assert f'data-testid="signal-title">{zh} ({alert.signal_id})<' in page
+    assert f'data-signal="{alert.signal_id}">{zh} ({alert.signal_id})<' in page
+    assert f"<title>{zh} ({alert.signal_id})" in page
+    book_client.get("/lang/en?back=/alerts")
+    page = book_client.get(path_of(alert.alert_id)).text
+    assert f'data-testid="signal-title">{en} ({alert.signal_id})<' in page
+
+
+def test_an_alert_of_a_removed_signal_shows_its_id(book_client: TestClient):
+    alert = live(book_client)[0]
+    book_client.app.state.lw.signal_titles = {}  # the catalogue lost every signal
+    got = book_client.get(f"/api{path_of(alert.alert_id)}", headers=bearer(book_client, "risk"))
+    assert got.status_code == 200
+    assert got.json()["alert"]["title_zh"] == got.json()["alert"]["title_en"] == alert.signal_id
+    log_in(book_client, "risk")
+    page = book_client.get(path_of(alert.alert_id)).text
+    assert f'data-testid="signal-title">{alert.signal_id}<' in page

@@ -11,7 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from loanwatch.security.permissions import ROLE_PERMISSIONS, Role
+from loanwatch.security.permissions import ROLE_PERMISSIONS, Permission, Role
 from loanwatch.web import api
 from loanwatch.web.app import create_app
 from tests.web.conftest import bearer
@@ -82,7 +82,8 @@ def _ids(client: TestClient, headers: dict) -> dict[str, str]:
             "customer_id"],
         "case_id": client.get("/api/collections", headers=risk).json()["items"][0]["case_id"],
     }
-    return {**first, "override_id": "1", "user_id": "view", "name": "none.png"}
+    # a user of no role in the matrix: disabling them must not end the sessions it uses
+    return {**first, "override_id": "1", "user_id": "other", "name": "none.png"}
 
 
 def test_every_endpoint_for_every_role_answers_403_exactly_without_the_permission(
@@ -108,6 +109,15 @@ def test_every_endpoint_for_every_role_answers_403_exactly_without_the_permissio
                              f"(needs {permission.value})")
     assert not wrong, wrong
     assert calls >= 7 * 35
+
+
+def test_the_new_endpoints_are_in_the_matrix():
+    """Disabling and enabling users (admin_users) and a borrower's documents
+    (view_borrowers) are walked like every other endpoint."""
+    routes = {(m, p): _permission(r) for m, p, r in _api_routes()}
+    assert routes[("POST", "/api/admin/users/{user_id}/disable")] is Permission.ADMIN_USERS
+    assert routes[("POST", "/api/admin/users/{user_id}/enable")] is Permission.ADMIN_USERS
+    assert routes[("GET", "/api/borrowers/{customer_id}/documents")] is Permission.VIEW_BORROWERS
 
 
 def test_the_role_by_endpoint_matrix(matrix_client):

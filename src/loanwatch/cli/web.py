@@ -6,6 +6,8 @@ import datetime as dt
 import getpass
 import os
 import secrets
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +16,7 @@ from rich.table import Table as RichTable
 from loanwatch.cli.common import WorkspaceOpt, app, cells, errors, fail, open_workspace, out
 from loanwatch.security.passwords import WeakPassword
 from loanwatch.security.permissions import ROLE_TITLES, Role
-from loanwatch.services.auth import add_user, set_password, set_roles
+from loanwatch.services.auth import add_user, disable_user, enable_user, set_password, set_roles
 from loanwatch.services.store import open_store
 
 user_app = typer.Typer(help="用户 Users of the console and the API.", no_args_is_help=True)
@@ -121,6 +123,32 @@ def user_role(user: str, workspace: WorkspaceOpt, role: RolesOpt,
     finally:
         store.close()
     out.print(f"{user}: {', '.join(r.value for r in role)}", highlight=False)
+
+
+@user_app.command("disable")
+def user_disable(user: str, workspace: WorkspaceOpt, store_url: StoreOpt = None) -> None:
+    """停用用户 Disable a user: no more logins, their sessions end (audited)."""
+    _set_active(user, workspace, store_url, disable_user)
+    out.print(f"{user} disabled", highlight=False)
+
+
+@user_app.command("enable")
+def user_enable(user: str, workspace: WorkspaceOpt, store_url: StoreOpt = None) -> None:
+    """启用用户 Let a disabled user log in again (audited)."""
+    _set_active(user, workspace, store_url, enable_user)
+    out.print(f"{user} enabled", highlight=False)
+
+
+def _set_active(user: str, workspace: Path, store_url: str | None,
+                change: Callable[..., object]) -> None:
+    ws = open_workspace(workspace)
+    store = open_store(ws.root, store_url)
+    try:
+        change(store, user, by=_actor(), at=_now())
+    except LookupError as e:
+        raise fail(str(e).strip("'\"")) from None
+    finally:
+        store.close()
 
 
 @user_app.command("list")

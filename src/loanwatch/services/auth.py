@@ -1,5 +1,7 @@
 """Logging in and out, sessions, and managing users (``loanwatch user …``), on the store.
-Every change to a user and every login refusal that locks an account writes an audit row."""
+Every change to a user and every login refusal that locks an account writes an audit row. A
+disabled user cannot log in (told so only once they give the right password) and has no
+live session."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from loanwatch.services.store import Store
 from loanwatch.workflow.audit import WriteAudit, audit
 
 REFUSED = "wrong user name or password"
+DISABLED = "the account is disabled: ask an administrator to enable it"
 
 
 def _public(user: User) -> dict:
@@ -68,6 +71,27 @@ def set_password(store: Store, user_id: str, password: str, *, by: str, at: dt.d
                    failed_logins=0, locked_until=None)
 
 
+def disable_user(store: Store, user_id: str, *, by: str, at: dt.datetime) -> User:
+    """Stop a user: no more logins, and their sessions end. A disabled user stays disabled
+    (nothing changes, nothing is audited)."""
+    return _set_active(store, user_id, False, by=by, at=at)
+
+
+def enable_user(store: Store, user_id: str, *, by: str, at: dt.datetime) -> User:
+    """Let a disabled user log in again (an enabled one stays as they are)."""
+    return _set_active(store, user_id, True, by=by, at=at)
+
+
+def _set_active(store: Store, user_id: str, active: bool, *, by: str, at: dt.datetime) -> User:
+    with store.session() as s:
+        user = s.users.get(user_id)
+    if user is None:
+        raise LookupError(f"there is no user {user_id}")
+    if user.active == active:
+        return user
+    return _change(store, user_id, by, at, "enable" if active else "disable", active=active)
+
+
 def set_roles(store: Store, user_id: str, roles: tuple[Role, ...], *, by: str,
               at: dt.datetime, branch_id: str | None = None,
               manager_id: str | None = None) -> User:
@@ -82,11 +106,15 @@ def set_roles(store: Store, user_id: str, roles: tuple[Role, ...], *, by: str,
 
 
 def login(store: Store, user_id: str, password: str, now: dt.datetime) -> tuple[str, Session, User]:
-    """A session for a right password; ``LoginRefused`` otherwise (also while locked)."""
+    """A session for a right password; ``LoginRefused`` otherwise (also while locked, and
+    for a disabled account: saying so only to whoever knows its password)."""
     with store.session() as s:
         user = s.users.get(user_id)
-        if user is None or not user.active:
+        if user is None:
             raise LoginRefused(REFUSED)
+        if not user.active:
+            raise LoginRefused(DISABLED if verify_password(user.password_hash, password)
+                               else REFUSED)
         if locked(user, now):
             raise LoginRefused(f"the account is locked until {user.locked_until:%H:%M} after "
                                "repeated wrong passwords")

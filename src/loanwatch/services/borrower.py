@@ -21,6 +21,7 @@ from loanwatch.engines.ibis_duckdb import DuckDBEngine
 from loanwatch.policy.vocabulary import FiveClass
 from loanwatch.security.permissions import Principal
 from loanwatch.security.pii import PiiCipher
+from loanwatch.services.documents import DOCUMENT_LIMIT, read_documents
 from loanwatch.services.scope import latest_as_of, rows, scope_sql, stored_dates
 from loanwatch.services.store import Store
 from loanwatch.workflow.audit import WriteAudit
@@ -171,9 +172,12 @@ def reveal_personal(con: Con, store: Store, who: Principal, customer_id: str, da
 
 def read_loans(con: Con, customer_id: str, day: dt.date) -> list[dict[str, Any]]:
     """The borrower's loans disbursed by ``day`` with their position at the latest run by
-    then, the schedule in force (how much of each installment the repayments cover) and the
-    repayments received."""
-    loans = rows(con, f"SELECT {', '.join(LOAN_COLUMNS)} FROM {in_force_sql('loans', day)} "
+    then, the schedule in force (how much of each installment the repayments cover), the
+    repayments received, and the product's name where the lender sends one (an extra
+    ``product_name`` column of its loans)."""
+    name = "product_name" if _has_column(con, "loans", "product_name") else "NULL"
+    loans = rows(con, f"SELECT {', '.join(LOAN_COLUMNS)}, {name} AS product_name "
+                      f"FROM {in_force_sql('loans', day)} "
                       f"WHERE customer_id = ? AND disbursed_on <= ? ORDER BY disbursed_on, loan_id",
                  [customer_id, day])
     ids = [r["loan_id"] for r in loans]
@@ -190,6 +194,11 @@ def read_loans(con: Con, customer_id: str, day: dt.date) -> list[dict[str, Any]]
                         if k != "loan_id"},
              "installments": schedule.get(loan["loan_id"], []),
              "repayments": paid.get(loan["loan_id"], [])} for loan in loans]
+
+
+def _has_column(con: Con, table: str, column: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE "
+                            "table_name = ? AND column_name = ?", [table, column]).fetchone()[0])
 
 
 def _repayments(con: Con, ids: list[str], day: dt.date) -> dict[str, list[dict]]:
@@ -385,6 +394,12 @@ def network_of(con: Con, who: Principal, customer_id: str, day: dt.date) -> dict
     return network(con, who, customer_id, day)
 
 
+def documents_of(con: Con, store: Store, who: Principal, customer_id: str, day: dt.date,
+                 limit: int = DOCUMENT_LIMIT, offset: int = 0) -> dict[str, Any]:
+    _customer(con, who, customer_id, day, ("customer_id",))
+    return read_documents(con, store, customer_id, day, limit, offset)
+
+
 def borrower_view(con: Con, store: Store, who: Principal, customer_id: str,
                   day: dt.date) -> dict[str, Any]:
     """Everything the 360 page shows of one borrower at ``day``."""
@@ -402,4 +417,5 @@ def borrower_view(con: Con, store: Store, who: Principal, customer_id: str,
         "registry": registry_events(con, customer_id, day),
         "collaterals": collaterals(con, customer_id, day),
         "guarantees": guarantees(con, customer_id, day),
+        "documents": read_documents(con, store, customer_id, day),
         "network": network(con, who, customer_id, day)}

@@ -2,7 +2,8 @@
 their quarantined rows, data quality (the report of ``loanwatch quality``), the policy in
 force (as ``loanwatch policy show`` prints it) and the dates synced into the store. Admin:
 the users, the permission table, the branches of the book; adding a user, changing their
-roles, resetting their password (through ``services.auth``, which audits each change)."""
+roles, resetting their password, disabling and enabling them (through ``services.auth``, which
+audits each change)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from loanwatch.ingest import quarantine as quarantine_mod
 from loanwatch.policy import Policy, policy_to_yaml
 from loanwatch.security.permissions import ROLE_PERMISSIONS, ROLE_SCOPES, Permission, Role
 from loanwatch.security.users import User
-from loanwatch.services.auth import add_user, set_password, set_roles
+from loanwatch.services.auth import add_user, disable_user, enable_user, set_password, set_roles
 from loanwatch.services.scope import rows, stored_dates
 from loanwatch.services.store import Store
 from loanwatch.workflow.errors import WorkflowError
@@ -255,6 +256,10 @@ class UserExists(WorkflowError):
     """A new user with the id of an existing one."""
 
 
+class OwnAccount(WorkflowError):
+    """An administrator disabling their own account (another administrator must)."""
+
+
 #: a user id: what people type to log in (employee numbers, pinyin names, e-mail addresses)
 USER_ID = r"^[A-Za-z0-9._@-]{1,64}$"
 #: the longest name, branch and manager code the store keeps
@@ -306,3 +311,16 @@ def reset_password(store: Store, user_id: str, password: str, *, by: str,
                    at: dt.datetime) -> UserRow:
     """A new password (a weak one is a ``ValueError``); the user's sessions end."""
     return UserRow.of(set_password(store, user_id, password, by=by, at=at))
+
+
+def disable_account(store: Store, user_id: str, *, by: str, at: dt.datetime) -> UserRow:
+    """Disable a user (their sessions end); ``OwnAccount`` for the administrator's own
+    account, so that nobody locks themselves out, ``LookupError`` for an unknown user."""
+    if user_id == by:
+        raise OwnAccount("you cannot disable your own account: another administrator must")
+    return UserRow.of(disable_user(store, user_id, by=by, at=at))
+
+
+def enable_account(store: Store, user_id: str, *, by: str, at: dt.datetime) -> UserRow:
+    """Let a disabled user log in again."""
+    return UserRow.of(enable_user(store, user_id, by=by, at=at))

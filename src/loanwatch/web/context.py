@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated
 
 import duckdb
 from fastapi import Depends, Request
 
+from loanwatch.batch.signals import signal_titles, title_pair
 from loanwatch.policy import Policy
 from loanwatch.security.passwords import same
 from loanwatch.security.permissions import Permission, Principal
@@ -38,6 +40,16 @@ class AppState:
 
     def now(self) -> dt.datetime:
         return self.clock().replace(microsecond=0)
+
+    @cached_property
+    def signal_titles(self) -> dict[str, tuple[str, str]]:
+        """Signal id -> (Chinese, English) title under the app's policy: looked up once."""
+        return signal_titles(self.policy)
+
+    def signal_title_fields(self, signal_id: str) -> dict[str, str]:
+        """``title_zh`` and ``title_en`` of a signal for an API model (the id when unknown)."""
+        zh, en = title_pair(self.signal_titles, signal_id)
+        return {"title_zh": zh, "title_en": en}
 
 
 class NotLoggedIn(Exception):

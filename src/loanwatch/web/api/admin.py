@@ -1,5 +1,5 @@
-"""Users and their roles (argon2 passwords, every change audited), the permission table and
-the branches of the book."""
+"""Users and their roles (argon2 passwords, every change audited), disabling and enabling
+them, the permission table and the branches of the book."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from loanwatch.services.datapage import (
     branches,
     change_roles,
     create_user,
+    disable_account,
+    enable_account,
     permission_table,
     reset_password,
     users,
@@ -125,6 +127,26 @@ def put_password(user_id: str, body: PasswordReset, who: Admin, request: Request
     state = app_state(request)
     changed = reset_password(state.store, user_id, body.password, by=who.user_id, at=state.now())
     return UserPublic.model_validate(changed)
+
+
+@router.post("/users/{user_id}/disable", response_model=UserPublic,
+             responses={404: {"description": "no such user"},
+                        409: {"description": "your own account: another administrator must"}})
+def disable(user_id: str, who: Admin, request: Request) -> UserPublic:
+    """Disable a user: they can no longer log in and their sessions end. A disabled user
+    stays as they are."""
+    state = app_state(request)
+    return UserPublic.model_validate(disable_account(state.store, user_id, by=who.user_id,
+                                                     at=state.now()))
+
+
+@router.post("/users/{user_id}/enable", response_model=UserPublic,
+             responses={404: {"description": "no such user"}})
+def enable(user_id: str, who: Admin, request: Request) -> UserPublic:
+    """Let a disabled user log in again (with their old password)."""
+    state = app_state(request)
+    return UserPublic.model_validate(enable_account(state.store, user_id, by=who.user_id,
+                                                    at=state.now()))
 
 
 @router.get("/permissions", response_model=list[RolePublic])

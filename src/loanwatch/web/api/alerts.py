@@ -4,7 +4,8 @@ launch an action from an alert.
 
 A person's event names the alert ``version`` they saw: acting on an older one is 409 with
 the conflict message, an event the alert's state does not allow is 409, a missing comment
-or disposition 422. An alert outside the caller's slice is 404, as an unknown id."""
+or disposition 422. An alert outside the caller's slice is 404, as an unknown id. Each alert
+carries its signal's titles in both languages (``title_zh``, ``title_en``)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,9 @@ class NoteOut(_Model):
 class AlertSummary(_Model):
     alert_id: str
     signal_id: str
+    title_zh: str = Field("", description="the signal's Chinese title (the id if the "
+                                          "catalogue no longer has it)")
+    title_en: str = Field("", description="the signal's English title (the id if unknown)")
     severity: Severity
     status: AlertStatus
     customer_id: str
@@ -228,6 +232,7 @@ def alert_out(alert: Alert, request: Request) -> AlertOut:
     state = app_state(request)
     hours = state.policy.workflow.sla_hours
     return AlertOut.model_validate(alert).model_copy(update={
+        **state.signal_title_fields(alert.signal_id),
         "sla_due": due_at(alert.live_since, alert.severity, hours),
         "sla_breached": sla_breached(alert, state.now(), hours)})
 
@@ -257,7 +262,8 @@ def list_alerts(
                                               branch_id=branch, owner=owner, status=status,
                                               breached=breached), limit, offset)
     return AlertPage(items=[AlertSummary.model_validate(r.alert).model_copy(
-        update={"sla_due": r.sla_due, "sla_breached": r.breached}) for r in q.items],
+        update={**state.signal_title_fields(r.alert.signal_id), "sla_due": r.sla_due,
+                "sla_breached": r.breached}) for r in q.items],
         total=q.page.total, limit=limit, offset=offset, by_severity=q.by_severity,
         breached=q.breached)
 

@@ -1,18 +1,22 @@
 """Borrowers API (客户视图): search within the caller's slice, the 360 view of one borrower as
-of a date and its parts, and the audited reveal of personal data."""
+of a date and its parts (loans, network, documents), and the audited reveal of personal
+data. Signal ids come with their titles in both languages (``title_zh``, ``title_en``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import duckdb
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from loanwatch.security.permissions import Permission
 from loanwatch.services import borrower as svc
+from loanwatch.services.documents import DOCUMENT_LIMIT, MAX_OFFSET
+from loanwatch.web.api.alerts import LocalTime
 from loanwatch.web.context import Caller, app_state, marts, require
 
 router = APIRouter(tags=["borrowers 客户视图"])
@@ -88,6 +92,8 @@ class Repayment(BaseModel):
 class Loan(BaseModel):
     loan_id: str
     product: str
+    product_name: str | None = Field(description="the product's name where the lender's data "
+                                                 "gives one (a product_name column of loans)")
     principal: Decimal
     currency: str | None
     disbursed_on: dt.date
@@ -170,6 +176,9 @@ class Score(BaseModel):
 class AlertItem(BaseModel):
     alert_id: str
     signal_id: str
+    title_zh: str = Field(description="the signal's Chinese title (the id if the catalogue "
+                                      "no longer has it)")
+    title_en: str = Field(description="the signal's English title (the id if unknown)")
     loan_id: str | None
     severity: str
     status: str
@@ -275,6 +284,69 @@ class Network(BaseModel):
     truncated: bool
 
 
+class ContractDoc(BaseModel):
+    contract_id: str
+    loan_id: str
+    counterparty_name: str
+    counterparty_tax_id: str | None
+    amount: Decimal
+    signed_on: dt.date | None
+    goods: str | None = Field(description="what the contract buys or sells (its purpose)")
+    loan_purpose: str | None = Field(description="the purpose of the loan it backs")
+
+
+class Contracts(BaseModel):
+    total: int = Field(description="contracts known at the date, of loans disbursed by it")
+    items: list[ContractDoc] = Field(description="a page of them, the latest dated first")
+
+
+class InvoiceDoc(BaseModel):
+    invoice_no: str
+    issued_on: dt.date
+    seller_tax_id: str
+    seller_name: str | None
+    buyer_tax_id: str
+    buyer_name: str | None
+    amount: Decimal = Field(description="before tax (金额); negative on a red invoice")
+    tax_amount: Decimal | None
+    status: str | None = Field(description="normal, void or red")
+    contract_id: str | None = Field(description="the invoice's contract, or the one it is "
+                                                "matched to (contract_inferred)")
+    contract_inferred: bool = Field(description="the contract was matched by seller and buyer, "
+                                                "the invoice names none")
+
+
+class Invoices(BaseModel):
+    total: int = Field(description="invoices issued by the date on the borrower's contracts "
+                                   "or with the borrower as buyer or seller")
+    items: list[InvoiceDoc] = Field(description="a page of them, the latest first")
+
+
+class AttachmentDoc(BaseModel):
+    task_id: str
+    task_kind: str
+    name: str
+    content_type: str
+    size: int
+    by: str
+    at: LocalTime
+    url: str = Field(description="where to download it (GET, view_tasks)")
+
+
+class Attachments(BaseModel):
+    total: int = Field(description="files on the borrower's tasks uploaded by the date (at the "
+                                   "newest date: all of them)")
+    items: list[AttachmentDoc] = Field(description="a page of them, the newest first")
+
+
+class Documents(BaseModel):
+    """The borrower's documents as known at the date, each list a page with its total."""
+
+    contracts: Contracts
+    invoices: Invoices
+    attachments: Attachments
+
+
 class Borrower360(BaseModel):
     as_of: dt.date
     dates: list[dt.date]
@@ -292,6 +364,8 @@ class Borrower360(BaseModel):
     registry: list[RegistryEvent]
     collaterals: list[Collateral]
     guarantees: Guarantees
+    documents: Documents = Field(description=f"the first {DOCUMENT_LIMIT} of each kind; "
+                                             "GET …/documents pages through them")
     network: Network | None
 
 
@@ -308,9 +382,26 @@ def search(con: duckdb.DuckDBPyConnection, request: Request, who: Caller, q: str
 
 def view(con: duckdb.DuckDBPyConnection, request: Request, who: Caller, customer_id: str,
          as_of: dt.date | None) -> Borrower360:
-    found = svc.borrower_view(con, app_state(request).store, who.principal, customer_id,
+    state = app_state(request)
+    found = svc.borrower_view(con, state.store, who.principal, customer_id,
                               _day(con, request, as_of))
+    found["alerts"] = [{**a, **state.signal_title_fields(a["signal_id"])} for a in found["alerts"]]
+    found["documents"] = _with_urls(found["documents"])
     return Borrower360(**found)
+
+
+def _with_urls(documents: dict[str, Any]) -> dict[str, Any]:
+    files = documents["attachments"]
+    return {**documents, "attachments": {**files, "items": [
+        {**f, "url": f"/api/tasks/{quote(f['task_id'], safe='')}/attachments/"
+                     f"{quote(f['name'], safe='')}"} for f in files["items"]]}}
+
+
+def documents(con: duckdb.DuckDBPyConnection, request: Request, who: Caller, customer_id: str,
+              as_of: dt.date | None, limit: int, offset: int) -> Documents:
+    found = svc.documents_of(con, app_state(request).store, who.principal, customer_id,
+                             _day(con, request, as_of), limit, offset)
+    return Documents(**_with_urls(found))
 
 
 def reveal(con: duckdb.DuckDBPyConnection, request: Request, who: Caller, customer_id: str,
@@ -349,6 +440,17 @@ def network(who: Viewer, con: Con, request: Request, customer_id: str,
             as_of: dt.date | None = None) -> Any:
     """Related parties and guarantees within two links (None before the first run)."""
     return svc.network_of(con, who.principal, customer_id, _day(con, request, as_of))
+
+
+@router.get("/borrowers/{customer_id}/documents", response_model=Documents,
+            responses=NOT_FOUND)
+def borrower_documents(who: Viewer, con: Con, request: Request, customer_id: str,
+                       as_of: dt.date | None = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = DOCUMENT_LIMIT,
+                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Documents:
+    """Contracts, VAT invoices and task attachments of the borrower as known at a date, a
+    page of each (newest first) with their totals."""
+    return documents(con, request, who, customer_id, as_of, limit, offset)
 
 
 @router.post("/borrowers/{customer_id}/unmask", response_model=Personal,

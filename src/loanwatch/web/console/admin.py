@@ -1,5 +1,6 @@
-"""系统管理 The admin page: users (add, change roles, reset a password), the permission
-table and the branches. A refused change shows the page again with the reason."""
+"""系统管理 The admin page: users (add, change roles, reset a password, disable and enable),
+the permission table and the branches. A refused change shows the page again with the
+reason."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from loanwatch.security.permissions import ROLE_TITLES, Permission
-from loanwatch.services.datapage import admin_page, change_roles, create_user, reset_password
+from loanwatch.services.datapage import (
+    admin_page,
+    change_roles,
+    create_user,
+    disable_account,
+    enable_account,
+    reset_password,
+)
 from loanwatch.web.context import Caller, app_state, marts, require
 from loanwatch.web.pages import render
 from loanwatch.workflow.errors import WorkflowError
@@ -27,7 +35,9 @@ Roles = Annotated[list[str] | None, Form()]
 SCOPE_TITLES = {"all": ("全行", "whole book"), "branch": ("本机构", "own branch"),
                 "own": ("本人客户", "own borrowers")}
 DONE = {"added": ("已添加用户", "User added"), "roles": ("已修改角色", "Roles changed"),
-        "password": ("已重置密码，该用户需重新登录", "Password reset; the user must log in again")}
+        "password": ("已重置密码，该用户需重新登录", "Password reset; the user must log in again"),
+        "disabled": ("已停用账号，该用户已被登出", "Account disabled; the user is logged out"),
+        "enabled": ("已启用账号", "Account enabled")}
 
 
 def _page(request: Request, who: Caller, con: duckdb.DuckDBPyConnection, status_code: int = 200,
@@ -89,3 +99,20 @@ def password(request: Request, who: Admin, con: Marts, user_id: str,
     except (ValueError, WorkflowError) as e:
         return _refused(request, who, con, e)
     return _done("password", user_id)
+
+
+@router.post("/admin/users/{user_id}/disable", response_class=HTMLResponse)
+def disable(request: Request, who: Admin, con: Marts, user_id: str) -> Response:
+    state = app_state(request)
+    try:
+        disable_account(state.store, user_id, by=who.user_id, at=state.now())
+    except WorkflowError as e:
+        return _refused(request, who, con, e)
+    return _done("disabled", user_id)
+
+
+@router.post("/admin/users/{user_id}/enable", response_class=HTMLResponse)
+def enable(request: Request, who: Admin, con: Marts, user_id: str) -> Response:
+    state = app_state(request)
+    enable_account(state.store, user_id, by=who.user_id, at=state.now())
+    return _done("enabled", user_id)

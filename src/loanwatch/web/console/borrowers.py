@@ -1,5 +1,6 @@
 """客户视图 Borrower pages: the search and the 360 view of one borrower, with its charts
-(DPD history, relationship and guarantee network) drawn from the API's data."""
+(DPD history, relationship and guarantee network) drawn from the API's data, its codes read
+through the label table and its signals by their titles."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ import duckdb
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from loanwatch.batch.signals import Titles, signal_label
 from loanwatch.security.permissions import Permission
 from loanwatch.services.classification_review import REASON_LABELS
 from loanwatch.web.api import borrowers as api
-from loanwatch.web.context import Caller, marts, require
-from loanwatch.web.i18n import pick
+from loanwatch.web.context import Caller, app_state, marts, require
+from loanwatch.web.i18n import label, pick
 from loanwatch.web.pages import render
 
 router = APIRouter()
@@ -24,16 +26,6 @@ Con = Annotated[duckdb.DuckDBPyConnection, Depends(marts)]
 Viewer = Annotated[Caller, Depends(require(Permission.VIEW_BORROWERS))]
 Unmasker = Annotated[Caller, Depends(require(Permission.UNMASK_PII))]
 
-#: how the links of the network read (relations.kind and guarantees)
-EDGE_LABELS = {
-    "shareholder": ("股东", "shareholder"), "legal_rep": ("法定代表人", "legal rep."),
-    "spouse": ("配偶", "spouse"), "family": ("亲属", "family"),
-    "same_phone": ("同一电话", "same phone"), "same_address": ("同一地址", "same address"),
-    "same_device": ("同一设备", "same device"), "contact": ("联系人", "contact"),
-    "guarantor": ("保证人", "guarantor"), "guarantee": ("保证", "guarantee"),
-    "mortgage": ("抵押", "mortgage"), "pledge": ("质押", "pledge"),
-    "same_party": ("同一证件", "same id number"),
-}
 CLASS_COLOURS = {"normal": "#2f855a", "special_mention": "#d69e2e", "substandard": "#dd6b20",
                  "doubtful": "#c53030", "loss": "#742a2a"}
 
@@ -56,15 +48,15 @@ def dpd_chart(points: list[api.DpdPoint], lang: str) -> dict[str, Any]:
                       for p in points]}]}
 
 
-def network_chart(net: api.Network, lang: str, as_of: dt.date) -> dict[str, Any]:
+def network_chart(net: api.Network, lang: str, as_of: dt.date,
+                  titles: Titles | None = None) -> dict[str, Any]:
     """A force-directed graph: the borrower in the middle, borrowers and other parties
     around it, coloured by worst class; clicking a party in your slice opens its page."""
     kinds = [pick(lang, "本客户", "This borrower"), pick(lang, "借款人", "Borrower"),
              pick(lang, "关联方", "Related party")]
-    nodes = [_node(n, net.customer_id, lang) for n in net.nodes]
+    nodes = [_node(n, net.customer_id, lang, titles or {}) for n in net.nodes]
     links = [{"source": e.src, "target": e.dst,
-              "label": {"show": True, "formatter": pick(lang, *EDGE_LABELS.get(
-                  e.kind, (e.kind, e.kind)))},
+              "label": {"show": True, "formatter": label(lang, "link", e.kind)},
               "lineStyle": {"type": "dashed" if e.source == "relations" else "solid"}}
              for e in net.edges]
     return {
@@ -78,11 +70,11 @@ def network_chart(net: api.Network, lang: str, as_of: dt.date) -> dict[str, Any]
                     for n in net.nodes if n.visible and n.customer_id != net.customer_id}}
 
 
-def _node(n: api.NetworkNode, centre: str, lang: str) -> dict[str, Any]:
+def _node(n: api.NetworkNode, centre: str, lang: str, titles: Titles) -> dict[str, Any]:
     category = 0 if n.customer_id == centre else 1 if n.borrower else 2
     tip = [f"{n.name or ''} {n.customer_id}", f"{pick(lang, '敞口', 'Exposure')} {n.exposure:,.2f}"]
     if n.signals:
-        tip.append(", ".join(n.signals))
+        tip.append(", ".join(signal_label(titles, s, lang) for s in n.signals))
     return {"name": n.customer_id, "category": category, "value": str(n.exposure),
             "symbolSize": 46 if category == 0 else 32 if n.borrower else 22,
             "itemStyle": {"color": CLASS_COLOURS.get(n.worst_class or "", "#718096")},
@@ -94,10 +86,12 @@ def _page(request: Request, who: Caller, view: api.Borrower360,
           personal: api.Personal | None = None) -> HTMLResponse:
     charts = {"dpd": dpd_chart(view.dpd_history, who.lang)}
     if view.network and view.network.edges:
-        charts["network"] = network_chart(view.network, who.lang, view.as_of)
+        charts["network"] = network_chart(view.network, who.lang, view.as_of,
+                                          app_state(request).signal_titles)
     return render(request, "borrower.html", who, v=view, personal=personal, charts=charts,
-                  reason_labels=REASON_LABELS, edge_labels=EDGE_LABELS,
-                  can_unmask=who.principal.can(Permission.UNMASK_PII))
+                  reason_labels=REASON_LABELS,
+                  can_unmask=who.principal.can(Permission.UNMASK_PII),
+                  can_open_tasks=who.principal.can(Permission.VIEW_TASKS))
 
 
 @router.get("/borrowers", response_class=HTMLResponse)
