@@ -77,3 +77,14 @@ def test_a_creation_audits_the_whole_record_and_a_change_only_what_changed():
                   action="assigned", entity="task", entity_id="T1", at=at)
     assert (moved.before, moved.after) == ({"owner": "M1", "version": 1},
                                            {"owner": "M2", "version": 2})
+
+
+def test_a_creation_keeps_the_record_as_text_that_reads_as_the_record():
+    task = Task(task_id="T2", kind=TaskKind.DEBT_CONFIRMATION, customer_id="C1", loan_id=None,
+                owner="M1", due_on=dt.date(2026, 3, 31))
+    row = audit(None, task, actor="scheduler", action="plan", entity="task", entity_id="T2",
+                at=dt.datetime(2025, 12, 31, 6))
+    assert to_json(row.after) == to_json(task)  # the very text, not encoded again
+    assert row.after == plain(task) and dict(row.after) == plain(task)
+    assert row.after["due_on"] == "2026-03-31" and len(row.after) == len(plain(task))
+    assert plain(row.after) == plain(task) and json.loads(to_json(row)) == plain(row)

@@ -11,7 +11,7 @@ import pytest
 
 from loanwatch.policy.workflow import InquiryPolicy
 from loanwatch.workflow import inquiries
-from loanwatch.workflow.audit import WriteAudit
+from loanwatch.workflow.audit import WriteAudit, to_json
 from loanwatch.workflow.errors import InvalidEvent, MissingAuthorisation
 from loanwatch.workflow.inquiries import (
     BureauInquiry,
@@ -51,7 +51,7 @@ def test_an_inquiry_is_audited_and_sent_to_the_bureau():
                                  "authorisation_ref": "AUTH-2024-0001", "asked_by": MANAGER,
                                  "asked_at": "2024-06-01T23:30:00", "result_ref": None,
                                  "version": 1})
-    json.dumps(row.after)  # the store writes it as JSON
+    assert json.loads(to_json(row.after)) == row.after  # the store writes it as JSON
 
 
 @pytest.mark.parametrize("authorisation_ref", ["", "   "])

@@ -325,8 +325,7 @@ def sync_tasks(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date, 
                        triggers, known, frequencies(policy), scopes)
     made = [wt.transition(None, p) for p in plans]
     created = [next(e for e in effects if isinstance(e, WriteAudit)) for _, effects in made]
-    s.tasks.add_many([task for task, _ in made],
-                     bodies=[row.after_json or row.after for row in created])
+    s.tasks.add_many([task for task, _ in made], bodies=[row.after for row in created])
     s.audit.append_many(created)
     result.counts.update(f"tasks_planned_{t.kind.value}" for t, _ in made)
     result.counts["tasks_planned"] += len(made)

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql
 from loanwatch.storage.base import DEFAULT_LIMIT
 from loanwatch.storage.codec import from_plain
 from loanwatch.storage.connect import Bind, transaction
-from loanwatch.workflow.audit import Encoded, plain, to_json
+from loanwatch.workflow.audit import plain, to_json
 from loanwatch.workflow.errors import Conflict
 
 T = TypeVar("T")
@@ -82,7 +82,7 @@ def _column_value(value: Any) -> Any:
 
 
 def to_row(kind: RecordKind[T], record: T,
-           body: dict[str, Any] | Encoded | None = None) -> dict[str, Any]:
+           body: Mapping[str, Any] | None = None) -> dict[str, Any]:
     row = dict(zip(kind.columns, map(_column_value, kind.column_values(record)), strict=True))
     if kind.has_body:
         row["body"] = body if body is not None else plain(record)
@@ -299,7 +299,7 @@ class SqlRecords(Generic[T]):
             return [tuple(row) for row in conn.execute(query).fetchall()]
 
     def add_many(self, records: Sequence[T],
-                 bodies: Sequence[dict[str, Any] | Encoded] | None = None) -> None:
+                 bodies: Sequence[Mapping[str, Any]] | None = None) -> None:
         """Insert new records in bulk; an id that exists already fails the whole call.
         ``bodies``, when given, are the records already in ``plain`` form or as JSON text
         (the audit rows of their creation hold them), so they are not converted twice."""

@@ -59,8 +59,7 @@ class SqlAuditLog:
         with transaction(self._bind) as conn:
             bulk_insert(conn, audit_events, [
                 {"actor": r.actor, "action": r.action, "entity": r.entity,
-                 "entity_id": r.entity_id, "at": r.at, "before": r.before,
-                 "after": r.after if r.after_json is None else r.after_json}
+                 "entity_id": r.entity_id, "at": r.at, "before": r.before, "after": r.after}
                 for r in rows])
 
     def for_entity(self, entity: str, entity_id: str) -> builtins.list[WriteAudit]:

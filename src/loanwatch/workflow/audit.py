@@ -7,7 +7,8 @@ import dataclasses
 import datetime as dt
 import functools
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -24,11 +25,8 @@ class WriteAudit:
     entity: str
     entity_id: str
     at: dt.datetime
-    before: dict[str, Any]
-    after: dict[str, Any]
-    #: ``after`` as JSON text, when it was made as text first (a creation): the store writes
-    #: it as it is rather than encoding the same record again
-    after_json: Encoded | None = field(default=None, compare=False, repr=False)
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
 
 
 _AS_IS = frozenset({str, int, float, bool, type(None), dict})
@@ -43,17 +41,44 @@ def _field_names(cls: type) -> tuple[str, ...]:
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, JsonText):
+        return value._data()
     raise TypeError
 
 
-class Encoded(str):
-    """Text that is JSON already: :func:`to_json` gives it back as it is."""
+class JsonText(Mapping[str, Any]):
+    """A JSON object kept as its text and decoded only when read: a record's creation is
+    audited with the whole record, which the store writes as text twice (the record's body and
+    the audit row) and, in a nightly sync of a million records, nobody reads back."""
+
+    __slots__ = ("_decoded", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._decoded: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._decoded is None:
+            self._decoded = orjson.loads(self.text)
+        return self._decoded
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return repr(self._data())
 
 
 def to_json(value: Any) -> str:
     """``value`` as compact JSON text, as :func:`plain` reads it (non-ASCII kept as is)."""
-    if type(value) is Encoded:
-        return str(value)
+    if type(value) is JsonText:
+        return value.text
     try:
         return orjson.dumps(value, default=_json_default, option=_OPTIONS).decode()
     except TypeError:  # what orjson cannot encode (an integer beyond 64 bits, …)
@@ -93,9 +118,8 @@ def audit(before: Any, after: Any, *, actor: str, action: str, entity: str, enti
           at: dt.datetime) -> WriteAudit:
     """The audit row of a change: ``before`` ``None`` for a creation, else only changed fields."""
     if before is None:
-        text = to_json(after)
         return WriteAudit(actor=actor, action=action, entity=entity, entity_id=entity_id, at=at,
-                          before={}, after=orjson.loads(text), after_json=Encoded(text))
+                          before={}, after=JsonText(to_json(after)))
     if type(before) is type(after) and dataclasses.is_dataclass(before):
         # records: compare the fields, write only the changed ones in plain form
         changed = [k for k in _field_names(type(after))
