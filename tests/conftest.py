@@ -11,20 +11,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "small"
 
 
-#: test folders that share one expensive session fixture run on one worker under xdist
-#: (``scripts/test`` runs ``-n auto --dist loadgroup``): the console's test book
-_SHARED = {"web": "console", "e2e": "console"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group tests for ``--dist loadgroup``: a module's tests stay on one worker (its module
-    fixtures are built once), and the folders of ``_SHARED`` stay together."""
-    for item in items:
-        rel = item.path.relative_to(ROOT / "tests")
-        group = _SHARED.get(rel.parts[0], rel.as_posix()) if len(rel.parts) > 1 else rel.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def example_dir(tmp_path: Path) -> Path:
     """A copy of the example portfolio that a test may change."""
