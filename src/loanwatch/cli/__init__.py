@@ -9,6 +9,7 @@ from loanwatch.cli import (  # noqa: F401  (registers the subcommands)
     data,
     marts,
     models,
+    report,
     web,
     work,
 )
