@@ -16,7 +16,7 @@ from loanwatch.storage.sql import SqlAlertRepository
 from loanwatch.storage.tables import alerts, metadata
 from tests.storage.test_alert_repository import an_alert
 
-HEAD = "0003_users_and_sessions"
+HEAD = "0004_lighter_task_indexes"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -77,3 +77,22 @@ def test_the_store_defaults_to_a_file_in_the_workspace(tmp_path) -> None:
     assert store_url(tmp_path) == f"sqlite:///{tmp_path.resolve() / STORE_FILE}"
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/lw"
     assert store_url(tmp_path, url) == url
+
+
+def test_only_tasks_with_an_alert_are_in_the_alert_index(empty_url: str) -> None:
+    """Revision 0004: most tasks are scheduled, without an alert, and a go-live plans a
+    million of them; the index on the alert keeps only those with one."""
+    upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    try:
+        found = {i["name"]: i for i in sa.inspect(engine).get_indexes("tasks")}
+        with engine.connect() as conn:
+            sql = (conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                        "'ix_tasks_alert_id'")) if engine.dialect.name ==
+                   "postgresql" else conn.execute(sa.text(
+                       "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_alert_id'"))
+                   ).scalar_one()
+    finally:
+        engine.dispose()
+    assert "ix_tasks_kind_customer_id" not in found and found["ix_tasks_alert_id"]
+    assert "alert_id IS NOT NULL" in sql

@@ -101,9 +101,11 @@ tasks = _record_table(
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("alert_id", sa.String(64)),
     sa.Column("finished_at", Moment),
-    indexes=(("owner", "status", "due_on"), ("branch_id", "status", "due_on"),
-             ("kind", "customer_id"), ("customer_id",), ("alert_id",)),
+    indexes=(("owner", "status", "due_on"), ("branch_id", "status", "due_on"), ("customer_id",)),
 )
+# most tasks are scheduled, without an alert: only those with one are indexed
+sa.Index(None, tasks.c.alert_id, postgresql_where=tasks.c.alert_id.isnot(None),
+         sqlite_where=tasks.c.alert_id.isnot(None))
 
 collection_cases = _record_table(
     "collection_cases", "case_id",
