@@ -13,6 +13,7 @@ from loanwatch.storage.base import RecordRepository
 from loanwatch.storage.memory import MemoryRecords
 from loanwatch.storage.records import RecordKind, SqlRecords
 from loanwatch.storage.tables import tasks
+from loanwatch.workflow.audit import JsonText, to_json
 from loanwatch.workflow.tasks import (
     Attachment,
     ChecklistItem,
@@ -91,6 +92,24 @@ def test_adding_an_existing_record_in_bulk_fails_whole(records) -> None:
     with pytest.raises(Exception):  # noqa: B017 (an integrity error or a conflict, per adapter)
         records.add_many([a_task("T2"), a_task("T1")])
     assert records.get("T2") is None
+
+
+def test_records_and_bodies_may_be_made_as_they_are_taken_in(records) -> None:
+    """The nightly sync hands generators over: a record, then its body (already JSON text,
+    from the audit row of its creation), a million of them, taken in as they come."""
+    made: list[str] = []
+
+    def made_tasks():
+        for i in range(3):
+            made.append(f"T{i}")
+            yield a_task(f"T{i}", owner=f"m{i}")
+
+    bodies = (JsonText(to_json(a_task(made[-1], owner=f"m{len(made) - 1}"))) for _ in range(3))
+    records.add_many(made_tasks(), bodies=bodies)
+    assert [records.get(f"T{i}") for i in range(3)] == [a_task(f"T{i}", owner=f"m{i}")
+                                                      for i in range(3)]
+    assert [t.task_id for t in records.list(owner="m2")] == ["T2"]
+    records.add_many(iter(()))  # nothing to take in
 
 
 def test_delete_many_removes_and_counts(records) -> None:

@@ -323,13 +323,22 @@ def sync_tasks(s: Repositories, con: duckdb.DuckDBPyConnection, as_of: dt.date, 
     plans = plan_tasks(as_of, at, read_borrowers(con, as_of, types),
                        read_new_loans(con, as_of, policy.inspections.first_within_days),
                        triggers, known, frequencies(policy), scopes)
-    made = [wt.transition(None, p) for p in plans]
-    created = [next(e for e in effects if isinstance(e, WriteAudit)) for _, effects in made]
-    s.tasks.add_many([task for task, _ in made], bodies=[row.after for row in created])
+    created: list[WriteAudit] = []
+
+    def planned() -> Iterator[wt.Task]:
+        """Each plan's task, its creation's audit row kept: the store takes each task in as
+        it is made (the database works while the next ones are)."""
+        for plan in plans:
+            task, effects = wt.transition(None, plan)
+            created.append(next(e for e in effects if isinstance(e, WriteAudit)))
+            yield task
+
+    # ``zip`` takes a task, then its body: the audit row just made holds it
+    s.tasks.add_many(planned(), bodies=(created[i].after for i in range(len(plans))))
     s.audit.append_many(created)
-    result.counts.update(f"tasks_planned_{t.kind.value}" for t, _ in made)
-    result.counts["tasks_planned"] += len(made)
-    result.notices += len(made)
+    result.counts.update(f"tasks_planned_{p.kind.value}" for p in plans)
+    result.counts["tasks_planned"] += len(plans)
+    result.notices += len(plans)
 
 
 @contextlib.contextmanager

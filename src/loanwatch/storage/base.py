@@ -4,7 +4,7 @@ their audit trail, whatever holds them (``Memory*`` doubles, ``Sql*`` adapters).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from loanwatch.workflow.alerts import Alert, AlertStatus
@@ -50,8 +50,10 @@ class RecordRepository(Protocol[T]):
         """As ``index``, as tuples in the order of ``columns``."""
         ...
 
-    def add_many(self, records: Sequence[T],
-                 bodies: Sequence[dict[str, Any]] | None = None) -> None: ...
+    def add_many(self, records: Iterable[T],
+                 bodies: Iterable[Mapping[str, Any]] | None = None) -> None:
+        """Insert new records (generators welcome); an id that exists fails the call."""
+        ...
 
     def save_many(self, changes: Sequence[tuple[T, int]]) -> builtins.list[str]:
         """Save each (record, expected version); return the ids that were not at it."""

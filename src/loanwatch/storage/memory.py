@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
@@ -73,8 +73,9 @@ class MemoryRecords(Generic[T]):
     def tuples(self, *columns: str, **where: Any) -> builtins.list[tuple[Any, ...]]:
         return [tuple(r.values()) for r in self.index(*columns, **where)]
 
-    def add_many(self, records: Sequence[T],
-                 bodies: Sequence[dict[str, Any]] | None = None) -> None:
+    def add_many(self, records: Iterable[T],
+                 bodies: Iterable[Mapping[str, Any]] | None = None) -> None:
+        records = builtins.list(records)
         taken = [self._id(r) for r in records if self._id(r) in self._records]
         if taken or len({self._id(r) for r in records}) != len(records):
             raise Conflict(self.kind.entity, (taken or [self._id(records[0])])[0], 0, 1)

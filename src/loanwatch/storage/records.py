@@ -18,6 +18,7 @@ import builtins
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -142,17 +143,21 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start:start + size]
 
 
-def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+def bulk_insert(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts of the same columns) into ``table`` in the caller's transaction:
     PostgreSQL's COPY where the store is PostgreSQL (several times faster than batched
-    INSERTs at a million rows), batched INSERTs elsewhere."""
-    if not rows:
+    INSERTs at a million rows), batched INSERTs elsewhere. ``rows`` may be made as they are
+    read: the database takes in each row while the next is being made."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = itertools.chain((first,), rows)
     if conn.dialect.name != "postgresql":
-        for chunk in chunks(rows):
-            conn.execute(table.insert(), builtins.list(chunk))
+        while chunk := builtins.list(itertools.islice(rows, CHUNK)):
+            conn.execute(table.insert(), chunk)
         return
-    names = builtins.list(rows[0])
+    names = builtins.list(first)
     as_json = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
     columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
     cursor = conn.connection.dbapi_connection.cursor()  # the transaction's own connection
@@ -298,15 +303,18 @@ class SqlRecords(Generic[T]):
         with transaction(self._bind) as conn:
             return [tuple(row) for row in conn.execute(query).fetchall()]
 
-    def add_many(self, records: Sequence[T],
-                 bodies: Sequence[Mapping[str, Any]] | None = None) -> None:
+    def add_many(self, records: Iterable[T],
+                 bodies: Iterable[Mapping[str, Any]] | None = None) -> None:
         """Insert new records in bulk; an id that exists already fails the whole call.
         ``bodies``, when given, are the records already in ``plain`` form or as JSON text
-        (the audit rows of their creation hold them), so they are not converted twice."""
+        (the audit rows of their creation hold them), so they are not converted twice. Both
+        may be generators: each record is taken in as it is made (``zip`` order: a record,
+        then its body)."""
         with transaction(self._bind) as conn:
-            bulk_insert(conn, self._table, [to_row(self.kind, r, b) for r, b in
-                                            zip(records, bodies or [None] * len(records),
-                                                strict=True)])
+            bulk_insert(conn, self._table, (
+                to_row(self.kind, r, b) for r, b in
+                (zip(records, bodies, strict=True) if bodies is not None
+                 else zip(records, itertools.repeat(None)))))
 
     def save_many(self, changes: Sequence[tuple[T, int]]) -> builtins.list[str]:
         """Save each ``(record, expected_version)``; the ids whose stored version was not the
