@@ -38,9 +38,9 @@ ALLOWED: dict[str, set[str]] = {
               "workspace"},
     # reports render what the batch measured
     "reports": {"domain", "policy", "rules", "models", "batch"},
-    # the console and the API: thin handlers over the services
+    # the console and the API: thin handlers over the services; they render reports too
     "web": {"domain", "security", "policy", "workspace", "services", "workflow", "batch",
-            "engines"},
+            "engines", "reports"},
     "cli": {"domain", "security", "engines", "ingest", "policy", "workspace", "simulate", "batch",
             "classify", "models", "reports", "services", "workflow", "storage", "web"},
 }

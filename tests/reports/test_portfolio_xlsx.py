@@ -37,7 +37,7 @@ def test_one_sheet_per_table_after_the_cover(workbook):
         assert table in names
     assert len(names) == len(set(names))
     assert workbook["目录"]["A1"].value == "贷后风险报告（月度）"
-    assert len(SECTIONS) == 11
+    assert len(SECTIONS) == 13
 
 
 def test_headers_are_bold_and_frozen_and_columns_sized(workbook):

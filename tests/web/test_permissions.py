@@ -112,12 +112,16 @@ def test_every_endpoint_for_every_role_answers_403_exactly_without_the_permissio
 
 
 def test_the_new_endpoints_are_in_the_matrix():
-    """Disabling and enabling users (admin_users) and a borrower's documents
-    (view_borrowers) are walked like every other endpoint."""
+    """Disabling and enabling users (admin_users), a borrower's documents and inspection
+    report (view_borrowers) and the portfolio report (view_reports) are walked like every
+    other endpoint."""
     routes = {(m, p): _permission(r) for m, p, r in _api_routes()}
     assert routes[("POST", "/api/admin/users/{user_id}/disable")] is Permission.ADMIN_USERS
     assert routes[("POST", "/api/admin/users/{user_id}/enable")] is Permission.ADMIN_USERS
     assert routes[("GET", "/api/borrowers/{customer_id}/documents")] is Permission.VIEW_BORROWERS
+    assert routes[("GET", "/api/reports")] is Permission.VIEW_REPORTS
+    assert routes[("GET", "/api/reports/portfolio")] is Permission.VIEW_REPORTS
+    assert routes[("GET", "/api/reports/borrower/{customer_id}")] is Permission.VIEW_BORROWERS
 
 
 def test_the_role_by_endpoint_matrix(matrix_client):

@@ -11,6 +11,7 @@ from rich.table import Table as RichTable
 
 from loanwatch.batch.export import export_mart, read_mart
 from loanwatch.batch.marts import MARTS, with_needs
+from loanwatch.batch.report_source import Period
 from loanwatch.batch.runner import run_marts
 from loanwatch.cli.common import (
     WorkspaceOpt,
@@ -24,9 +25,13 @@ from loanwatch.cli.common import (
     progress_steps,
     workspace_policy,
 )
-from loanwatch.domain.calendar import Every, as_of_dates
+from loanwatch.cli.report import portfolio_report
+from loanwatch.domain.calendar import Every, as_of_dates, month_end
 from loanwatch.engines.base import ENGINES
 from loanwatch.policy import Policy
+from loanwatch.reports.files import file_name, write_report
+from loanwatch.reports.labels import LANGS
+from loanwatch.reports.pdf import PdfUnavailable
 from loanwatch.services.nightly import OutOfOrder, sync_day
 from loanwatch.services.store import open_store
 from loanwatch.workspace import Workspace
@@ -49,12 +54,19 @@ def run(
     store_url: Annotated[str | None, typer.Option(
         "--store-url", help="Operational store (SQLAlchemy URL; default $LOANWATCH_STORE_URL, "
         "else the workspace's SQLite file).")] = None,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report-dir", help="Write the portfolio report (PDF and XLSX) of each month-end run "
+        "into this folder, and the quarter's at a quarter-end (docs/reports.md).")] = None,
+    report_lang: Annotated[str, typer.Option("--report-lang", help="zh (default) or en.")] = "zh",
 ) -> None:
     """Compute and store the marts as of a date or for a history of dates (批量计算).
 
     A date already computed is replaced as a whole; re-running gives the same result. Then
-    the workflow store is synced (同步预警、催收、任务), date by date."""
+    the workflow store is synced (同步预警、催收、任务), date by date, and with
+    ``--report-dir`` the month's (and quarter's) portfolio report is written."""
     dates = _run_dates(as_of, start, end, every)
+    if report_lang not in LANGS:
+        raise fail(f"--report-lang must be one of {', '.join(LANGS)}")
     if engine not in ENGINES:
         raise fail(f"--engine must be one of {', '.join(ENGINES)}")
     try:
@@ -72,6 +84,31 @@ def run(
         out.print(f"  {mart}: {rows:,} rows", highlight=False)
     if sync and "alerts" in result.rows and "classification" in result.rows:
         sync_dates(ws, dates, pol, store_url)
+    if report_dir is not None:
+        if "portfolio_metrics" not in result.rows:
+            out.print("  reports: not written (the run did not compute portfolio_metrics)",
+                      highlight=False)
+            return
+        write_period_reports(ws, pol, dates, report_dir, report_lang, store_url)
+
+
+def write_period_reports(ws: Workspace, pol: Policy, dates: list[dt.date], folder: Path,
+                         lang: str, store_url: str | None) -> None:
+    """The portfolio report of each month-end of ``dates`` (PDF and XLSX), and of its
+    quarter at a quarter-end; a PDF that cannot be made here is said, the XLSX written."""
+    for day in (d for d in dates if month_end(d) == d):
+        periods = [Period.MONTH] + ([Period.QUARTER] if day.month % 3 == 0 else [])
+        for period in periods:
+            report = portfolio_report(ws, pol, day, period=period, lang=lang, lender=None,
+                                      store_url=store_url)
+            for fmt in ("pdf", "xlsx"):
+                target = folder / file_name("portfolio", day, fmt, period.value)
+                try:
+                    write_report(report, fmt, target)
+                except PdfUnavailable as e:
+                    out.print(f"  report {target.name}: not written ({e})", highlight=False)
+                    continue
+                out.print(f"  report → {target}", highlight=False)
 
 
 def sync_dates(ws: Workspace, dates: list[dt.date], pol: Policy, url: str | None) -> None:

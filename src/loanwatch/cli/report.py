@@ -4,12 +4,13 @@ XLSX (docs/reports.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from loanwatch.batch.report_source import MartReader, Period
+from loanwatch.batch.report_source import MartReader, Period, period_start
 from loanwatch.cli.common import (
     WorkspaceOpt,
     app,
@@ -20,14 +21,19 @@ from loanwatch.cli.common import (
     parse_date,
     workspace_policy,
 )
-from loanwatch.ingest.quality import quality_report
+from loanwatch.policy import Policy
 from loanwatch.reports.borrower import UnknownBorrower, build_borrower
 from loanwatch.reports.document import Report
-from loanwatch.reports.html import render_html
+from loanwatch.reports.files import write_report
 from loanwatch.reports.labels import LANGS
-from loanwatch.reports.pdf import PdfUnavailable, write_pdf
-from loanwatch.reports.portfolio import Quality, build_portfolio
-from loanwatch.reports.xlsx import write_xlsx
+from loanwatch.reports.pdf import PdfUnavailable
+from loanwatch.reports.portfolio import Quality, Workflow, build_portfolio
+from loanwatch.services.report_workflow import (
+    open_report_store,
+    quality_rows,
+    read_workflow_figures,
+)
+from loanwatch.workspace import Workspace
 
 report_app = typer.Typer(help="Post-loan risk reports (贷后风险报告): HTML, PDF, XLSX.",
                          no_args_is_help=True)
@@ -48,28 +54,33 @@ def _check(fmt: str, formats: tuple[str, ...], lang: str) -> None:
 
 
 def _write(report: Report, fmt: str, out_file: Path) -> None:
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "xlsx":
-        write_xlsx(report, out_file)
-        return
-    html = render_html(report)
-    if fmt == "html":
-        out_file.write_text(html, encoding="utf-8")
-        return
     try:
-        write_pdf(html, out_file)
+        write_report(report, fmt, out_file)
     except PdfUnavailable as e:
         raise fail(str(e)) from None
 
 
-def measured_quality(con) -> Quality:
-    """``loanwatch quality``'s figures as the report shows them."""
-    found = quality_report(con)
-    tables = [{"table": t.table, "rows": t.rows, "latest": t.latest or "—",
-               "null_rates": ", ".join(f"{c} {r:.1%}" for c, r in t.null_rates.items() if r)
-               or "0"} for t in found.tables]
-    gaps = [{"gap": text, "rows": n} for _, text, n in found.gaps]
-    return Quality(tables, gaps)
+def store_figures(ws: Workspace, pol: Policy, day: dt.date, period: Period,
+                  store_url: str | None = None) -> Workflow | None:
+    """The operational store's figures of the period, or ``None`` without a synced store."""
+    store = open_report_store(ws.root, store_url)
+    if store is None:
+        return None
+    try:
+        found = read_workflow_figures(store, period_start(day, period), day, pol)
+    finally:
+        store.close()
+    return None if found is None else Workflow(**found)
+
+
+def portfolio_report(ws: Workspace, pol: Policy, day: dt.date, *, period: Period, lang: str,
+                     lender: str | None, store_url: str | None = None) -> Report:
+    """The portfolio report of ``day``: the marts, the tables' quality, the store's work."""
+    workflow = store_figures(ws, pol, day, period, store_url)
+    with errors(), ws.connect(read_only=True) as con:
+        return build_portfolio(MartReader(con), pol, day, period=period, lang=lang,
+                               lender=lender or ws.root.resolve().name,
+                               quality=Quality(**quality_rows(con)), workflow=workflow)
 
 
 @report_app.command("portfolio")
@@ -81,18 +92,20 @@ def portfolio(
     lang: Lang = "zh",
     period: Annotated[Period, typer.Option("--period", help="month or quarter.")] = Period.MONTH,
     lender: Lender = None,
+    store_url: Annotated[str | None, typer.Option(
+        "--store-url", help="Operational store (default $LOANWATCH_STORE_URL, else the "
+        "workspace's SQLite file).")] = None,
 ) -> None:
     """The monthly or quarterly portfolio report (组合风险报告): key figures against the period
     before, delinquency, classification and NPL, roll rates, vintages, IFRS 9 and ECL, early
-    warnings, fund flows and invoices, concentration, data quality, model monitoring."""
+    warnings with their dispositions, fund flows and invoices, concentration, workflow health,
+    collection results, data quality, model monitoring."""
     _check(fmt, ("html", "pdf", "xlsx"), lang)
     day = parse_date(as_of, "--as-of")
     ws = open_workspace(workspace)
     pol = workspace_policy(ws)
-    with errors(), ws.connect(read_only=True) as con:
-        report = build_portfolio(MartReader(con), pol, day, period=period, lang=lang,
-                                 lender=lender or ws.root.resolve().name,
-                                 quality=measured_quality(con))
+    report = portfolio_report(ws, pol, day, period=period, lang=lang, lender=lender,
+                              store_url=store_url)
     _write(report, fmt, out_file)
     missing = sum(1 for s in report.sections for b in s.blocks if getattr(b, "missing", False))
     out.print(f"{report.title} as of {day}: {len(report.sections)} sections"

@@ -27,6 +27,20 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class Workflow:
+    """What the operational store holds for the period (services/report_workflow.py):
+    alerts closed by disposition, SLA by severity, overdue inspections and debt
+    confirmations by branch, and the collection results; ``synced_to`` is the last date
+    synced into the store."""
+
+    synced_to: dt.date | None
+    dispositions: Sequence[dict[str, Any]]
+    sla: Sequence[dict[str, Any]]
+    overdue: Sequence[dict[str, Any]]
+    collections: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Context:
     """What every section of one report reads: the marts, the date, its period and words."""
 
@@ -38,6 +52,7 @@ class Context:
     lang: str = "zh"
     quality: Quality | None = None
     subject: str = ""  # the customer of a borrower report
+    workflow: Workflow | None = None  # None: no store, or never synced
 
     def t(self, key: str) -> str:
         return labels(self.lang)(key)
@@ -51,6 +66,10 @@ class Context:
         if self.reader.has(mart, day):
             return None
         return Note(self.t("missing").format(mart=mart, day=day), missing=True)
+
+    def no_store(self) -> Note:
+        """A note saying the operational store's figures are not there."""
+        return Note(self.t("no_store"), missing=True)
 
     def table(self, id: str, title: str, columns: Sequence[tuple[str, Kind]],
               rows: Sequence[dict[str, Any]], note: str = "") -> Table:

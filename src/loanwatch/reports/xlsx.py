@@ -1,10 +1,12 @@
 """A report's tables as an Excel workbook: a cover sheet, then one sheet per table (key
 figures included), header row bold and frozen, columns sized to their content; yuan as
-numbers formatted '#,##0.00', ratios '0.00%', counts '#,##0', dates as dates."""
+numbers formatted '#,##0.00', ratios '0.00%', counts '#,##0', dates as dates. A single
+table (a console list) makes a workbook of one sheet the same way."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +23,7 @@ from loanwatch.reports.labels import labels
 
 FORMATS = {Kind.MONEY: "#,##0.00", Kind.RATIO: "0.00%", Kind.COUNT: "#,##0",
            Kind.DATE: "yyyy-mm-dd", Kind.NUMBER: "#,##0.00"}
+DATETIME = "yyyy-mm-dd hh:mm"
 BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -43,6 +46,17 @@ def write_xlsx(report: Report, out: Path) -> None:
     _widths(cover, 2)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
+
+
+def table_xlsx(table: Table) -> bytes:
+    """``table`` as the bytes of a workbook of one sheet named by its id."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_name(table, set())
+    _fill(ws, table)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _as_table(block: object, lang: str) -> Table | None:
@@ -92,7 +106,8 @@ def _fill(ws: Worksheet, table: Table) -> None:
         ws.append([_value(r.get(c.key), k) for c, k in zip(table.columns, kinds, strict=True)])
         for cell, kind in zip(ws[ws.max_row], kinds, strict=True):
             if kind in FORMATS and cell.value is not None:
-                cell.number_format = FORMATS[kind]
+                cell.number_format = DATETIME if isinstance(cell.value, dt.datetime) \
+                    else FORMATS[kind]
     ws.freeze_panes = "A2"
     _widths(ws, len(table.columns), table)
 

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     REVIEW_CLASSIFICATION = "review_classification"    # propose an override
     APPROVE_CLASSIFICATION = "approve_classification"  # approve someone else's
     VIEW_DATA = "view_data"                # imports, quarantine, quality, policy
+    VIEW_REPORTS = "view_reports"          # the portfolio report (贷后风险报告) of the whole book
     VIEW_AUDIT = "view_audit"
     ADMIN_USERS = "admin_users"
 
@@ -53,17 +54,21 @@ P = Permission
 _READ = frozenset({P.VIEW_DASHBOARD, P.VIEW_ALERTS, P.VIEW_BORROWERS, P.VIEW_TASKS,
                    P.VIEW_COLLECTIONS})
 _MANAGER = _READ | {P.ACT_ALERTS, P.ACT_TASKS, P.PROPOSE_ACTIONS, P.REVIEW_CLASSIFICATION}
+# a customer manager and a collector read borrower reports of their slice (view_borrowers),
+# not the report of the whole book
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.RISK_OFFICER: _MANAGER | {P.ASSIGN_ALERTS, P.ACT_COLLECTIONS, P.APPROVE_ACTIONS,
-                                   P.APPROVE_CLASSIFICATION, P.VIEW_DATA, P.UNMASK_PII},
-    Role.BRANCH_HEAD: _MANAGER | {P.ASSIGN_ALERTS, P.APPROVE_ACTIONS, P.APPROVE_CLASSIFICATION},
+                                   P.APPROVE_CLASSIFICATION, P.VIEW_DATA, P.UNMASK_PII,
+                                   P.VIEW_REPORTS},
+    Role.BRANCH_HEAD: _MANAGER | {P.ASSIGN_ALERTS, P.APPROVE_ACTIONS, P.APPROVE_CLASSIFICATION,
+                                  P.VIEW_REPORTS},
     Role.CUSTOMER_MANAGER: _MANAGER,
     Role.COLLECTOR: frozenset({P.VIEW_DASHBOARD, P.VIEW_COLLECTIONS, P.ACT_COLLECTIONS,
                                P.VIEW_BORROWERS, P.PROPOSE_ACTIONS}),
-    Role.AUDITOR: _READ | {P.VIEW_DATA, P.VIEW_AUDIT},
-    Role.READ_ONLY: _READ,
+    Role.AUDITOR: _READ | {P.VIEW_DATA, P.VIEW_AUDIT, P.VIEW_REPORTS},
+    Role.READ_ONLY: _READ | {P.VIEW_REPORTS},
 }
 
 ROLE_SCOPES: dict[Role, Scope] = {

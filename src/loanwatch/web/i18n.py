@@ -19,6 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.tasks": ("贷后任务", "Tasks"),
     "nav.collections": ("催收管理", "Collections"),
     "nav.classification": ("分类审核", "Classification review"),
+    "nav.reports": ("报告", "Reports"),
     "nav.data": ("数据管理", "Data"),
     "nav.admin": ("系统管理", "Admin"),
     "login.title": ("登录", "Log in"),

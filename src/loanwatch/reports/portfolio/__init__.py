@@ -12,6 +12,7 @@ from loanwatch.reports.document import Report
 from loanwatch.reports.labels import labels
 from loanwatch.reports.portfolio import (
     classification,
+    collections,
     concentration,
     delinquency,
     early_warnings,
@@ -22,22 +23,26 @@ from loanwatch.reports.portfolio import (
     roll_rates,
     summary,
     vintage,
+    workflow,
 )
-from loanwatch.reports.section import Context, Quality, Section
+from loanwatch.reports.section import Context, Quality, Section, Workflow
 
-__all__ = ["SECTIONS", "Quality", "build_portfolio"]
+__all__ = ["SECTIONS", "Quality", "Workflow", "build_portfolio"]
 
 #: the report's sections, in the order it shows them
 SECTIONS: tuple[Section, ...] = tuple(m.SECTION for m in (
     summary, delinquency, classification, roll_rates, vintage, ifrs9, early_warnings, flows,
-    concentration, quality, models))
+    concentration, workflow, collections, quality, models))
 
 
 def build_portfolio(reader: MartReader, policy: Policy, as_of: dt.date, *,
                     period: Period = Period.MONTH, lang: str = "zh", lender: str = "",
-                    quality: Quality | None = None) -> Report:
-    """The report as of ``as_of`` compared with the end of the period before."""
-    ctx = Context(reader, policy, as_of, period, period_start(as_of, period), lang, quality)
+                    quality: Quality | None = None, workflow: Workflow | None = None) -> Report:
+    """The report as of ``as_of`` compared with the end of the period before; ``quality``
+    and ``workflow`` are what the caller measured on the contract tables and read from the
+    operational store (``None``: the sections say they are not there)."""
+    start = period_start(as_of, period)
+    ctx = Context(reader, policy, as_of, period, start, lang, quality, workflow=workflow)
     t = labels(lang)
     before = ctx.start if reader.has("portfolio_metrics", ctx.start) else None
     cover = [(t("lender"), lender), (t("as_of"), as_of.isoformat()),

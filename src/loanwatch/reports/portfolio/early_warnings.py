@@ -3,8 +3,9 @@ with the most open alerts (titles from the catalogue) and the largest exposures 
 borrowers at a high or critical warning level.
 
 Closing an alert with a disposition (resolved, false positive, escalated) is people's work
-kept in the operational store; the marts know only that a condition ended, so the closed
-column counts those and a note says so."""
+kept in the operational store: the caller reads it (services/report_workflow.py) and passes
+it in; the marts know only that a condition ended, which the severity table's closed column
+counts."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from loanwatch.batch import report_findings as rf
 from loanwatch.policy.signals import GROUP_TITLES
 from loanwatch.policy.vocabulary import Severity
-from loanwatch.reports.document import Block, Kind, Note
+from loanwatch.reports.document import Block, Kind
 from loanwatch.reports.section import Context, Section
 from loanwatch.rules.catalogue import signal_titles
 
@@ -38,6 +39,21 @@ def by_severity(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                             for k in ("new", "closed", "open")}}]
 
 
+def dispositions(ctx: Context) -> list[Block]:
+    """Alerts people closed in the period by disposition, and how many of them late (the
+    operational store's figures)."""
+    if ctx.workflow is None:
+        return [ctx.no_store()]
+    rows = [ctx.words(r, "disposition") for r in ctx.workflow.dispositions]
+    total = {"disposition": ctx.t("total"), "_total": True,
+             **{k: sum(r[k] for r in ctx.workflow.dispositions) for k in ("alerts_closed",
+                                                                         "breached")}}
+    return [ctx.table("dispositions", ctx.pick(("本期处置关闭的预警 — 按处置结果",
+                                                "Alerts closed in the period by disposition")),
+                      (("disposition", Kind.TEXT), ("alerts_closed", C), ("breached", C)),
+                      [*rows, total])]
+
+
 def render(result: dict[str, Any], ctx: Context) -> list[Block]:
     titles = signal_titles(ctx.policy)
     groups = {g.value: zh_en for g, zh_en in GROUP_TITLES.items()}
@@ -45,11 +61,7 @@ def render(result: dict[str, Any], ctx: Context) -> list[Block]:
         ctx.table("alerts", ctx.pick(("预警数量 — 按严重程度", "Alerts by severity")),
                   (("severity", Kind.TEXT), ("new", C), ("closed", C), ("open", C)),
                   [ctx.words(r, "severity") for r in by_severity(result["counts"])]),
-        Note(ctx.pick(("按处置结果（已解决、误报、升级）关闭的预警记录在业务库中，本报告暂不列示；"
-                       "“本期关闭”为预警条件消失的数量。",
-                       "Closures by disposition (resolved, false positive, escalated) are kept in "
-                       "the operational store and not shown here; 'closed' counts alerts whose "
-                       "condition ended.")))]
+        *dispositions(ctx)]
     signals = [{**r, "signal": f"{ctx.pick(titles[r['signal_id']])} ({r['signal_id']})"
                 if r["signal_id"] in titles else r["signal_id"],
                 "group": ctx.pick(groups[r["group"]]) if r["group"] in groups else r["group"]}

@@ -10,8 +10,11 @@ from loanwatch.web.api import (
     collections,
     dashboard,
     data,
+    exports,
+    reports,
     tasks,
 )
 
 ROUTERS = [auth.router, dashboard.router, alerts.router, borrowers.router, tasks.router,
-           collections.router, classification.router, data.router, admin.router]
+           collections.router, classification.router, data.router, reports.router, exports.router,
+           admin.router]

@@ -10,8 +10,10 @@ from loanwatch.web.console import (
     dashboard,
     data,
     home,
+    reports,
     tasks,
 )
 
 ROUTERS = [auth.router, home.router, dashboard.router, alerts.router, borrowers.router,
-           tasks.router, collections.router, classification.router, data.router, admin.router]
+           tasks.router, collections.router, classification.router, data.router, reports.router,
+           admin.router]
