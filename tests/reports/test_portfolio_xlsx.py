@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from loanwatch.domain.labels import code_label
 from loanwatch.reports.portfolio import SECTIONS
 from tests.reports.conftest import AS_OF, export, lw
 
@@ -50,7 +51,10 @@ def test_headers_are_bold_and_frozen_and_columns_sized(workbook):
 def test_money_and_ratio_cells_are_numbers_with_formats_equal_to_the_mart(workbook, report_ws,
                                                                           tmp_path):
     metrics = export(report_ws, "portfolio_metrics", AS_OF, tmp_path)
-    products = {r["segment"]: r for r in metrics if r["dimension"] == "product"}
+    # the report names each product as the console does (domain.labels), the mart by its code
+    products = {code_label("product", r["segment"], "zh"): r for r in metrics
+                if r["dimension"] == "product"}
+    assert "个人消费贷款" in products
     sheet = rows_of(workbook["delinquency-product"])
     assert set(sheet) == set(products)
     for name, r in products.items():

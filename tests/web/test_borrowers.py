@@ -386,7 +386,8 @@ def test_the_360_page_labels_products_tasks_registry_events_and_collateral(
 
 
 def test_a_code_without_a_label_reads_as_itself():
-    from loanwatch.web.i18n import LABELS, label
+    from loanwatch.domain.labels import LABELS
+    from loanwatch.web.i18n import label
     assert label("zh", "product", "P-OWN-7") == "P-OWN-7"
     assert label("en", "no-such-kind", "x") == "x" and label("zh", "product", None) == ""
     assert all(len(pair) == 2 and all(pair) for kind in LABELS.values() for pair in kind.values())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loanwatch.batch.report_source import MartReader, Period
+from loanwatch.domain.labels import code_label
 from loanwatch.policy import Policy
 from loanwatch.reports.document import Block, Column, Kind, Note, SectionView, Table
 from loanwatch.reports.labels import LANGS, labels
@@ -59,6 +60,11 @@ class Context:
 
     def pick(self, zh_en: tuple[str, str]) -> str:
         return zh_en[LANGS.index(self.lang)]
+
+    def code(self, kind: str, value: Any) -> str:
+        """A code of the lender's data (a product, a repayment method…) as it reads in the
+        report's language (``domain.labels``); an unknown code as it is."""
+        return code_label(kind, value, self.lang)
 
     def missing(self, mart: str, day: dt.date | None = None) -> Note | None:
         """A note saying ``mart`` is not stored for ``day`` (default the as-of date)."""

@@ -81,6 +81,7 @@ def _render_loans(result: dict[str, Any], ctx: Context) -> list[Block]:
               "active": ("正常还款中", "active"), "settled": ("已结清", "settled"),
               "written_off": ("已核销", "written off")}
     loans = [{**ctx.words(x, "five_class"),
+              **{k: ctx.code(k, x.get(k)) for k in ("product", "repayment_method", "payment_mode")},
               "status": ctx.pick(states.get(x["status"], (x["status"],) * 2)),
               "overdue": None if x["overdue_principal"] is None else
               x["overdue_principal"] + x["overdue_interest"]} for x in result["loans"]]

@@ -25,13 +25,14 @@ def calculate(ctx: Context) -> dict[str, Any]:
 def render(result: dict[str, Any], ctx: Context) -> list[Block]:
     blocks: list[Block] = []
     for dim in DIMENSIONS:
-        found = [{**r, "segment": r["segment"] or "—"} for r in result[dim]]
+        found = [{**r, "segment": ctx.code(dim, r["segment"]) or "—"} for r in result[dim]]
         title = ctx.pick(("逾期率 — 按", "Overdue rates by ")) + ctx.t(dim).lower()
         blocks.append(ctx.table(f"delinquency-{dim}", title, COLUMNS, found))
     products = result["product"]
     if products:
         blocks.append(Chart(hbar_chart(
-            [r["segment"] or "—" for r in products], [r["m1_rate_balance"] or 0 for r in products],
+            [ctx.code("product", r["segment"]) or "—" for r in products],
+            [r["m1_rate_balance"] or 0 for r in products],
             title=ctx.pick(("M1+ 逾期率（余额）— 按产品", "M1+ rate (balance) by product")),
             value_text=[show(r["m1_rate_balance"], R) for r in products], width=680)))
     return blocks
