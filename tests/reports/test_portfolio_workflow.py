@@ -193,3 +193,41 @@ def test_without_a_store_the_sections_say_so(report_ws, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert html.count("No operational store") == 3  # warnings, workflow, collections
     assert "dispositions" not in html_tables(html).tables
+
+
+def test_the_borrower_report_lists_the_borrowers_tasks_and_their_findings(store_ws, tmp_path):
+    """The inspection report's tasks come from the store: a task worked with a finding shows
+    its finding; a finding given after the report's date does not."""
+    store = open_store(store_ws.root)
+    try:
+        with store.session() as s:
+            task = next(t for t in s.tasks.list(limit=None, order_by=("task_id",))
+                        if t.status is wt.TaskStatus.PLANNED and t.due_on <= dt.date(2025, 3, 31))
+            mine = s.tasks.list(customer_id=task.customer_id, limit=None)
+        started = work.act(store, "task", task.task_id, wt.Start(
+            by="mgr", at=IN_PERIOD, expected_version=task.version), load_policy(
+                store_ws.policy_file)).record
+        noted = work.act(store, "task", task.task_id, wt.RecordFinding(
+            by="mgr", at=IN_PERIOD, expected_version=started.version, text="厂区停工，库存积压"),
+            load_policy(store_ws.policy_file)).record
+        work.act(store, "task", task.task_id, wt.RecordFinding(
+            by="mgr", at=dt.datetime(2025, 1, 15, 9), expected_version=noted.version,
+            text="一月份复工"), load_policy(store_ws.policy_file))
+    finally:
+        store.close()
+    out = tmp_path / "borrower.html"
+    result = lw("report", "borrower", task.customer_id, "-w", store_ws.root, "--as-of", AS_OF,
+                "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = html_tables(out.read_text(encoding="utf-8")).tables["tasks"][1:]  # the header off
+    assert len(rows) == min(len(mine), 30)
+    worked = [r for r in rows if "厂区停工" in " ".join(map(str, r))]
+    assert len(worked) == 1 and "一月份复工" not in out.read_text(encoding="utf-8")
+    assert "进行中" in " ".join(map(str, worked[0]))
+
+    bare = tmp_path / "bare.html"  # no store: the section says so
+    shutil.copytree(store_ws.root, tmp_path / "bare")
+    (tmp_path / "bare" / "operations.sqlite").unlink()
+    assert lw("report", "borrower", task.customer_id, "-w", tmp_path / "bare", "--as-of", AS_OF,
+              "--out", bare).exit_code == 0
+    assert "未找到业务库" in bare.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,6 +29,7 @@ from loanwatch.reports.labels import LANGS
 from loanwatch.reports.pdf import PdfUnavailable
 from loanwatch.reports.portfolio import Quality, Workflow, build_portfolio
 from loanwatch.services.report_workflow import (
+    borrower_tasks,
     open_report_store,
     quality_rows,
     read_workflow_figures,
@@ -73,6 +74,18 @@ def store_figures(ws: Workspace, pol: Policy, day: dt.date, period: Period,
     return None if found is None else Workflow(**found)
 
 
+def store_tasks(ws: Workspace, customer_id: str, day: dt.date,
+                store_url: str | None = None) -> list[dict[str, Any]] | None:
+    """The borrower's tasks and findings from the store, or ``None`` without a synced store."""
+    store = open_report_store(ws.root, store_url)
+    if store is None:
+        return None
+    try:
+        return borrower_tasks(store, customer_id, day)
+    finally:
+        store.close()
+
+
 def portfolio_report(ws: Workspace, pol: Policy, day: dt.date, *, period: Period, lang: str,
                      lender: str | None, store_url: str | None = None) -> Report:
     """The portfolio report of ``day``: the marts, the tables' quality, the store's work."""
@@ -81,6 +94,11 @@ def portfolio_report(ws: Workspace, pol: Policy, day: dt.date, *, period: Period
         return build_portfolio(MartReader(con), pol, day, period=period, lang=lang,
                                lender=lender or ws.root.resolve().name,
                                quality=Quality(**quality_rows(con)), workflow=workflow)
+
+
+StoreUrl = Annotated[str | None, typer.Option(
+    "--store-url", help="Operational store (default $LOANWATCH_STORE_URL, else the "
+    "workspace's SQLite file).")]
 
 
 @report_app.command("portfolio")
@@ -92,9 +110,7 @@ def portfolio(
     lang: Lang = "zh",
     period: Annotated[Period, typer.Option("--period", help="month or quarter.")] = Period.MONTH,
     lender: Lender = None,
-    store_url: Annotated[str | None, typer.Option(
-        "--store-url", help="Operational store (default $LOANWATCH_STORE_URL, else the "
-        "workspace's SQLite file).")] = None,
+    store_url: StoreUrl = None,
 ) -> None:
     """The monthly or quarterly portfolio report (组合风险报告): key figures against the period
     before, delinquency, classification and NPL, roll rates, vintages, IFRS 9 and ECL, early
@@ -121,6 +137,7 @@ def borrower(
     fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
     lang: Lang = "zh",
     lender: Lender = None,
+    store_url: StoreUrl = None,
 ) -> None:
     """One borrower's inspection report (贷后检查报告), personal data masked, to print and
     sign."""
@@ -128,10 +145,11 @@ def borrower(
     day = parse_date(as_of, "--as-of")
     ws = open_workspace(workspace)
     pol = workspace_policy(ws)
+    tasks = store_tasks(ws, customer_id, day, store_url)
     with errors(), ws.connect(read_only=True) as con:
         try:
             report = build_borrower(MartReader(con), pol, customer_id, day, lang=lang,
-                                    lender=lender or ws.root.resolve().name)
+                                    lender=lender or ws.root.resolve().name, tasks=tasks)
         except UnknownBorrower as e:
             raise fail(str(e)) from None
     _write(report, fmt, out_file)

@@ -54,6 +54,8 @@ class Context:
     quality: Quality | None = None
     subject: str = ""  # the customer of a borrower report
     workflow: Workflow | None = None  # None: no store, or never synced
+    # a borrower report's tasks from the store (None: no store, or never synced)
+    borrower_tasks: list[dict[str, Any]] | None = None
 
     def t(self, key: str) -> str:
         return labels(self.lang)(key)

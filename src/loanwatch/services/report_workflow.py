@@ -75,6 +75,34 @@ def read_workflow_figures(store: Store, start: dt.date, as_of: dt.date, policy: 
             "collections": collection_results(cases, start, as_of, end)}
 
 
+#: the most tasks a borrower's inspection report lists (latest due first)
+BORROWER_TASKS = 30
+
+
+def borrower_tasks(store: Store, customer_id: str, as_of: dt.date) -> list[dict[str, Any]] | None:
+    """The borrower's post-loan tasks for its inspection report, latest due first: kind,
+    status, due date, owner, when finished, and the findings and conclusion recorded. A task
+    finished after ``as_of`` shows as open, its findings not yet given. ``None`` when the store
+    was never synced."""
+    end = _end_of(as_of)
+    with store.session() as s:
+        if s.syncs.latest() is None:
+            return None
+        found = s.tasks.list(customer_id=customer_id, limit=None, order_by=("-due_on",))
+    rows = []
+    for task in found[:BORROWER_TASKS]:
+        done = task.finished_at is not None and task.finished_at <= end
+        notes = [f.text for f in task.findings if f.at <= end]
+        if done and task.conclusion:
+            notes.append(task.conclusion)
+        rows.append({"task_id": task.task_id, "kind": task.kind.value,
+                     "status": task.status.value if done or task.finished_at is None
+                     else "in_progress", "due_on": task.due_on, "owner": task.owner,
+                     "finished_on": task.finished_at.date() if done else None,
+                     "findings": "；".join(notes) or "—"})
+    return rows
+
+
 def _end_of(day: dt.date) -> dt.datetime:
     """The first moment after ``day``: what was not closed before it was open at the day's end."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())

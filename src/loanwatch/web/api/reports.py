@@ -24,7 +24,11 @@ from loanwatch.reports.pdf import PdfUnavailable
 from loanwatch.reports.portfolio import Quality, Workflow, build_portfolio
 from loanwatch.security.permissions import Permission
 from loanwatch.services import borrower as svc
-from loanwatch.services.report_workflow import quality_rows, read_workflow_figures
+from loanwatch.services.report_workflow import (
+    borrower_tasks,
+    quality_rows,
+    read_workflow_figures,
+)
 from loanwatch.web.context import Caller, app_state, marts, require
 
 router = APIRouter(tags=["reports 报告"])
@@ -134,6 +138,7 @@ def borrower(request: Request, who: Viewer, con: Con, customer_id: str,
     day = svc.as_of_or_latest(con, as_of, state.now().date())
     svc.read_profile(con, who.principal, customer_id, day)  # outside the slice: LookupError
     report = build_borrower(MartReader(con), state.policy, customer_id, day,
-                            lang=_lang(who, lang), lender=state.workspace.root.resolve().name)
+                            lang=_lang(who, lang), lender=state.workspace.root.resolve().name,
+                            tasks=borrower_tasks(state.store, customer_id, day))
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", customer_id)
     return _file(report, fmt.value, file_name("borrower", day, fmt.value, safe))
