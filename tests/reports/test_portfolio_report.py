@@ -13,6 +13,8 @@ import duckdb
 import pytest
 
 from loanwatch.domain.labels import code_label
+from loanwatch.ingest.quality import GAPS, quality_report
+from loanwatch.reports.portfolio.quality import GAPS_ZH
 from loanwatch.workspace import Workspace
 from tests.reports.conftest import (
     AS_OF,
@@ -218,3 +220,14 @@ def test_bad_options_are_one_line_errors(report_ws, tmp_path, args, says):
     result = lw("report", "portfolio", "-w", report_ws.root, "--as-of", AS_OF, "--out",
                 tmp_path / "x", *args)
     assert result.exit_code == 2 and says in result.output
+
+
+def test_the_referential_gaps_read_in_chinese_with_loanwatch_quality_s_counts(monthly, report_ws):
+    """Every gap ``loanwatch quality`` measures has its Chinese name, and the report's counts
+    are that command's."""
+    assert {key for key, _, _ in GAPS} == set(GAPS_ZH)
+    with report_ws.connect(read_only=True) as con:
+        measured = {key: n for key, _, n in quality_report(con).gaps}
+    table = by_first_cell(html_tables(monthly).tables["gaps"])
+    assert {name: int(row["行数"].replace(",", "")) for name, row in table.items()} == {
+        GAPS_ZH[key]: n for key, n in measured.items()}

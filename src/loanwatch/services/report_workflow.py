@@ -39,12 +39,13 @@ _ALERT_COLUMNS = ("alert_id", "severity", "status", "opened_on", "live_since", "
 
 def quality_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     """``loanwatch quality``'s figures as the report shows them: per table (table, rows,
-    latest, null rates as text) and the referential gaps (gap, rows)."""
+    latest, null rates as text) and the referential gaps (key, gap in English, rows)."""
     found = quality_report(con)
     tables = [{"table": t.table, "rows": t.rows, "latest": t.latest or "—",
                "null_rates": ", ".join(f"{c} {r:.1%}" for c, r in t.null_rates.items() if r)
                or "0"} for t in found.tables]
-    return {"tables": tables, "gaps": [{"gap": text, "rows": n} for _, text, n in found.gaps]}
+    return {"tables": tables, "gaps": [{"key": key, "gap": text, "rows": n}
+                                       for key, text, n in found.gaps]}
 
 
 def open_report_store(workspace_root: Path | str, url: str | None = None) -> Store | None:

@@ -39,9 +39,23 @@ def render(result: dict[str, Any], ctx: Context) -> list[Block]:
     blocks.append(ctx.table("table-quality", ctx.pick(("各表数据质量", "Tables")),
                             (("table", T), ("rows", C), ("latest", T), ("null_rates", T)),
                             quality.tables))
+    gaps = [{**g, "gap": ctx.pick((GAPS_ZH.get(g.get("key", ""), g["gap"]), g["gap"]))}
+            for g in quality.gaps]
     blocks.append(ctx.table("gaps", ctx.pick(("引用缺口", "Referential gaps")),
-                            (("gap", T), ("rows", C)), quality.gaps))
+                            (("gap", T), ("rows", C)), gaps))
     return blocks
+
+
+#: the referential gaps of ``loanwatch quality`` (ingest/quality.py ``GAPS``) in Chinese
+GAPS_ZH = {
+    "loans_without_schedule": "无还款计划的借据",
+    "entrusted_without_contract": "无交易合同的受托支付借据",
+    "contracts_without_invoice": "无有效发票的合同",
+    "enterprises_without_financials": "无财务报表的企业借款人",
+    "individuals_without_income": "无收入记录的个人借款人",
+    "borrowers_without_bureau": "无征信报告的借款人",
+    "collaterals_without_valuation": "从未重估的抵质押物",
+}
 
 
 SECTION = Section("quality", ("数据质量", "Data quality"), (), calculate, render)
