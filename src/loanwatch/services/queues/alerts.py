@@ -48,6 +48,16 @@ class AlertFilter:
     status: str = "live"  # live, all, or one AlertStatus
     breached: bool | None = None
 
+    @classmethod
+    def from_form(cls, severity: str = "", signal: str = "", branch: str = "", owner: str = "",
+                  status: str = "", breached: str = "") -> AlertFilter:
+        """The filter a console form (or an export link) sends as text: an empty value is no
+        filter; ``breached`` is yes, no or empty."""
+        return cls(severity=Severity(severity) if severity else None,
+                   signal_id=signal.strip() or None, branch_id=branch.strip() or None,
+                   owner=owner.strip() or None, status=status or "live",
+                   breached={"yes": True, "no": False}.get(breached))
+
 
 @dataclass(frozen=True)
 class AlertRow:

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from loanwatch.security.permissions import Permission, Principal
+from loanwatch.security.permissions import Permission, Principal, Scope
 from loanwatch.services.queues.slice import (
     Page,
     _load,
@@ -42,6 +42,24 @@ class TaskFilter:
     overdue: bool = False
     owner: str | None = None
     branch_id: str | None = None
+
+    @classmethod
+    def from_form(cls, who: Principal, tab: str = "", kind: str = "", status: str = "",
+                  overdue: str = "", owner: str = "", branch: str = "") -> TaskFilter:
+        """The filter a console form (or an export link) sends as text. ``tab`` is mine or
+        team; empty, a customer manager starts on their own tasks and everyone else on the
+        team's. An empty value is no filter."""
+        return cls(mine=tab_of(tab, who) == "mine", kind=wt.TaskKind(kind) if kind else None,
+                   status=status or "open", overdue=overdue == "yes",
+                   owner=owner.strip() or None, branch_id=branch.strip() or None)
+
+
+def tab_of(tab: str, who: Principal) -> str:
+    """The tasks tab shown: the one asked for, else mine for a customer manager and the
+    team's for everyone else."""
+    if tab in ("mine", "team"):
+        return tab
+    return "mine" if who.scope is Scope.OWN else "team"
 
 
 @dataclass(frozen=True)

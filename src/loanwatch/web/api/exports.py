@@ -18,7 +18,7 @@ from loanwatch.policy.vocabulary import Severity
 from loanwatch.reports.document import Column, Kind, Table
 from loanwatch.reports.files import MEDIA_TYPES
 from loanwatch.reports.xlsx import table_xlsx
-from loanwatch.security.permissions import Permission, Scope
+from loanwatch.security.permissions import Permission
 from loanwatch.services import queues
 from loanwatch.services.dashboard import LoanFilter, loans_page
 from loanwatch.web.api.alerts import StatusChoice as AlertStatuses
@@ -41,10 +41,6 @@ T, C, M, D = Kind.TEXT, Kind.COUNT, Kind.MONEY, Kind.DATE
 def _choice(codes: Iterable[str]) -> str:
     """A pattern taking one of the codes, or nothing (no filter, or the page's default)."""
     return f"^(|{'|'.join(str(c) for c in codes)})$"
-
-
-def _blank(value: str) -> str | None:
-    return value.strip() or None
 
 
 def _workbook(sheet: str, columns: Sequence[tuple[str, str, str, Kind]], lang: str,
@@ -75,10 +71,7 @@ def export_alerts(request: Request, con: Con,
                   breached: Annotated[str, Query(pattern="^(|yes|no)$")] = "") -> Response:
     """The alerts queue as the console filters it (breached: yes, no or empty)."""
     state, lang = app_state(request), who.lang
-    f = queues.AlertFilter(severity=Severity(severity) if severity else None,
-                           signal_id=_blank(signal), branch_id=_blank(branch),
-                           owner=_blank(owner), status=status or "live",
-                           breached={"yes": True, "no": False}.get(breached))
+    f = queues.AlertFilter.from_form(severity, signal, branch, owner, status, breached)
     q = queues.alert_queue(state.store, con, who.principal, state.policy, state.now(), f,
                            EXPORT_MAX, 0)
     yes, no = pick(lang, "是", "yes"), pick(lang, "否", "no")
@@ -110,10 +103,7 @@ def export_tasks(request: Request, con: Con,
     """The tasks as the console filters them (tab mine or team; empty: as the page starts —
     a customer manager's own, everyone else's team)."""
     state, lang = app_state(request), who.lang
-    mine = tab == "mine" or (not tab and who.principal.scope is Scope.OWN)
-    f = queues.TaskFilter(mine=mine, kind=TaskKind(kind) if kind else None,
-                          status=status or "open", overdue=overdue == "yes",
-                          owner=_blank(owner), branch_id=_blank(branch))
+    f = queues.TaskFilter.from_form(who.principal, tab, kind, status, overdue, owner, branch)
     q = queues.task_queue(state.store, con, who.principal, state.now(), f, EXPORT_MAX, 0)
     yes, no = pick(lang, "是", "yes"), pick(lang, "否", "no")
     rows = [{"task_id": t.task_id, "kind": label(lang, "task_kind", t.kind.value),

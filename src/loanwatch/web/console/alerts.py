@@ -13,7 +13,6 @@ import duckdb
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from loanwatch.policy.vocabulary import Severity
 from loanwatch.policy.workflow import ActionKind
 from loanwatch.security.permissions import Permission
 from loanwatch.services import queues
@@ -43,14 +42,6 @@ _KIND_NAMES = {"borrower": ("借款人", "Borrower"), "enterprise": ("企业", "
 _CATEGORY_COLOURS = {"prohibited": "#9b2c2c", "backflow": "#c53030", "cash_out": "#dd6b20",
                      "untraced": "#d69e2e", "refund": "#718096", "payroll": "#3182ce",
                      "purpose": "#2f855a", "use": "#9fb3c8"}
-
-
-def _blank(value: str) -> str | None:
-    return value.strip() or None
-
-
-def _flag(value: str) -> bool | None:
-    return {"yes": True, "no": False}.get(value)
 
 
 def flow_chart(path: queues.FlowPath, lang: str) -> dict[str, Any]:
@@ -102,9 +93,7 @@ def alerts_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     state = app_state(request)
-    f = queues.AlertFilter(severity=Severity(severity) if severity else None,
-                           signal_id=_blank(signal), branch_id=_blank(branch),
-                           owner=_blank(owner), status=status or "live", breached=_flag(breached))
+    f = queues.AlertFilter.from_form(severity, signal, branch, owner, status, breached)
     q = queues.alert_queue(state.store, con, who.principal, state.policy, state.now(), f,
                            limit, offset)
     return render(request, "alerts.html", who, q=q, f=f, breached_choice=breached)

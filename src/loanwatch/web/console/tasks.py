@@ -12,7 +12,7 @@ import duckdb
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from loanwatch.security.permissions import Permission, Principal, Scope
+from loanwatch.security.permissions import Permission
 from loanwatch.services import queues
 from loanwatch.web.api.tasks import attachment_response
 from loanwatch.web.context import Caller, app_state, marts, require
@@ -27,23 +27,14 @@ Actor = Annotated[Caller, Depends(require(Permission.ACT_TASKS))]
 ANSWER = "answer."  # form fields ``answer.<checklist key>`` carry a completion's answers
 
 
-def _tab(tab: str, who: Principal) -> str:
-    """A customer manager starts on their own tasks, everyone else on the team's."""
-    if tab in ("mine", "team"):
-        return tab
-    return "mine" if who.scope is Scope.OWN else "team"
-
-
 @router.get("/tasks", response_class=HTMLResponse)
 def tasks_page(request: Request, who: Viewer, con: Marts, tab: str = "", kind: str = "",
                status: str = "open", overdue: str = "", owner: str = "", branch: str = "",
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     state = app_state(request)
-    tab = _tab(tab, who.principal)
-    f = queues.TaskFilter(mine=tab == "mine", kind=TaskKind(kind) if kind else None,
-                          status=status or "open", overdue=overdue == "yes",
-                          owner=owner.strip() or None, branch_id=branch.strip() or None)
+    tab = queues.tab_of(tab, who.principal)
+    f = queues.TaskFilter.from_form(who.principal, tab, kind, status, overdue, owner, branch)
     q = queues.task_queue(state.store, con, who.principal, state.now(), f, limit, offset)
     return render(request, "tasks.html", who, q=q, f=f, tab=tab, kinds=list(TaskKind))
 
@@ -53,7 +44,7 @@ def calendar_page(request: Request, who: Viewer, con: Marts, tab: str = "",
                   start: dt.date | None = None,
                   weeks: Annotated[int, Query(ge=1, le=26)] = 8) -> HTMLResponse:
     state = app_state(request)
-    tab = _tab(tab, who.principal)
+    tab = queues.tab_of(tab, who.principal)
     today = state.now().date()
     cal = queues.task_calendar(state.store, con, who.principal, start or today, weeks,
                                mine=tab == "mine")
