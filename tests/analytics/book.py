@@ -45,9 +45,18 @@ class Loan:
     written_off_on: dt.date | None = None
     schedule: list[Installment] = field(default_factory=list)
     payments: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+    # a repayment a later import amended: (paid_on, amount before, amount after, amended on)
+    amended: list[tuple[dt.date, Decimal, Decimal, dt.date]] = field(default_factory=list)
+    valid_from: dt.date | None = None  # this version of the loan row
+    valid_to: dt.date | None = None
 
     def pay(self, on: str, amount) -> Loan:
         self.payments.append((D(on), money(amount)))
+        return self
+
+    def amend(self, on: str, amount, corrected, from_: str) -> Loan:
+        """A repayment of ``amount`` on ``on``, read as ``corrected`` from ``from_`` on."""
+        self.amended.append((D(on), money(amount), money(corrected), D(from_)))
         return self
 
 
@@ -68,7 +77,7 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
                            disbursed_on=loan.disbursed_on,
                            maturity_on=max((s.due_on for s in loan.schedule), default=loan.disbursed_on),
                            annual_rate=loan.annual_rate, written_off_on=loan.written_off_on,
-                           _valid_from=None, _valid_to=None))
+                           _valid_from=loan.valid_from, _valid_to=loan.valid_to))
         for version in _versions(loan.schedule):
             before, fee_before, interest_before, prev_due = Decimal(0), Decimal(0), Decimal(0), None
             ordered = sorted(version, key=lambda s: s.seq)
@@ -87,6 +96,11 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
         for n, (on, amount) in enumerate(loan.payments):
             r_rows.append(dict(repayment_id=f"{loan.loan_id}-R{n}", loan_id=loan.loan_id, paid_on=on,
                                amount=amount, _valid_from=None, _valid_to=None))
+        for n, (on, before, after, switch) in enumerate(loan.amended):
+            for amount, valid_from, valid_to in ((before, None, switch), (after, switch, None)):
+                r_rows.append(dict(repayment_id=f"{loan.loan_id}-A{n}", loan_id=loan.loan_id,
+                                   paid_on=on, amount=amount, _valid_from=valid_from,
+                                   _valid_to=valid_to))
     return {
         "loans": pa.Table.from_pylist(l_rows, schema=_schema(
             loan_id=pa.string(), customer_id=pa.string(), product=pa.string(), branch_id=pa.string(),

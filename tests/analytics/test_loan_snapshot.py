@@ -218,6 +218,51 @@ def test_several_dates_in_one_pass_equal_one_date_at_a_time():
             assert together[key] == row
 
 
+def test_a_history_equals_each_date_alone_through_amendments_and_new_versions():
+    """The history reads each row of the schedule for a run of dates: check it where money
+    received falls (an amended repayment), the schedule or the loan row changes version, a
+    loan has no schedule, pays ahead, settles, or has zero installments."""
+    amended = three().pay("2026-01-31", 1050).amend("2026-02-27", 1050, 50, "2026-03-20")
+    amended.loan_id = "AM"
+    restructured = monthly("RS", "2025-12-31", [])
+    restructured.schedule = (
+        [Installment(n, D(d), money(1000), money(50), valid_to=D("2026-03-15"))
+         for n, d in enumerate(("2026-01-31", "2026-02-28", "2026-03-31"), start=1)]
+        + [Installment(1, D("2026-01-31"), money(1000), money(50), valid_from=D("2026-03-15"))]
+        + [Installment(n, D(d), money(500), money(20), valid_from=D("2026-03-15"))
+           for n, d in enumerate(("2026-04-30", "2026-05-31", "2026-06-30", "2026-07-31"), start=2)])
+    restructured.principal = money(3000)
+    restructured.pay("2026-01-31", 1050).pay("2026-03-15", 0.01).pay("2026-05-02", 500)
+    no_schedule = monthly("NS", "2025-12-31", []).pay("2026-01-31", 500)
+    no_schedule.principal = money(10000)
+    ahead = three(fee=5).pay("2026-01-10", 2200)  # two installments paid before the first is due
+    ahead.loan_id = "AH"
+    settled = three().pay("2026-03-31", 3150)
+    settled.loan_id = "ST"
+    zeros = monthly("Z0", "2025-12-31", [("2026-01-31", 0, 0), ("2026-02-28", 1000, 30),
+                                         ("2026-03-31", 0, 0), ("2026-04-30", 1000, 20)])
+    zeros.pay("2026-03-01", 1030)
+    # the loan row itself changes from 2026-03-01: written off from then on
+    before = three(written_off_on=None)
+    before.loan_id, before.valid_to = "WO", D("2026-03-01")
+    after = monthly("WO", "2025-12-31", [], written_off_on=D("2026-03-01"))
+    after.principal, after.valid_from = before.principal, D("2026-03-01")
+    book = [amended, restructured, no_schedule, ahead, settled, zeros, before, after]
+    days = ("2025-12-30", "2026-01-31", "2026-02-01", "2026-02-28", "2026-03-01", "2026-03-14",
+            "2026-03-15", "2026-03-20", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30",
+            "2026-08-31")
+    together = snapshot(book, *days)
+    alone = {}
+    for day in days:
+        alone.update(snapshot(book, day))
+    assert len(alone) == 7 * len(days)
+    assert together == alone
+    # the amendment is seen: 2,100 received until 2026-03-20, then 1,100: February is short
+    assert together[("AM", D("2026-03-14"))]["dpd"] == 0
+    assert (together[("AM", D("2026-03-20"))]["dpd"],
+            together[("AM", D("2026-03-20"))]["overdue_principal"]) == (20, money(1000))
+
+
 def test_money_columns_are_exact_decimals():
     r = one(three().pay("2026-01-31", "333.33"), "2026-02-01")
     assert isinstance(r["overdue_principal"], Decimal)

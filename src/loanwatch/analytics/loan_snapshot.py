@@ -35,6 +35,7 @@ from loanwatch.analytics.expr import MONEY, days_between, in_force, money, month
 
 STATUSES = ("not_started", "active", "settled", "written_off")
 FACTOR_PLACES = 14  # the daily penalty factor multiplier/day-count, rounded up (see penalty)
+RATE_FACTOR_PLACES = 8 + FACTOR_PLACES  # contract rate (8 places) x that factor
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,17 @@ def loan_snapshots(loans: ir.Table, installments: ir.Table, repayments: ir.Table
         keys = ("loan_id",)
         sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, keys, every_row=True)
         return _assemble(_dated(loans, dates), _long(paid, dates), sums, keys, rules)
-    keys = ("loan_id", "_k")
-    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, keys, every_row=False)
-    return _assemble(_dated(loans, dates), _long(paid, dates), sums, keys, rules)
+    sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, ("loan_id", "_k"),
+                     every_row=False)
+    return _assemble_history(loans, installments, paid, sums, dates, rules)
 
 
-def _dates(dates: list[dt.date]) -> ir.Table:
-    return ibis.memtable(pa.table({"_k": pa.array(range(len(dates)), pa.int64()),
-                                   "as_of": pa.array(dates, pa.date32())}))
+def _dates(dates: list[dt.date], *, months: bool = False) -> ir.Table:
+    """The dates as a table: index ``_k``, ``as_of`` and, with ``months``, its month number."""
+    cols = {"_k": pa.array(range(len(dates)), pa.int64()), "as_of": pa.array(dates, pa.date32())}
+    if months:
+        cols["_as_of_month"] = pa.array([d.year * 12 + d.month for d in dates], pa.int64())
+    return ibis.memtable(pa.table(cols))
 
 
 def _dated(t: ir.Table, dates: list[dt.date]) -> ir.Table:
@@ -100,11 +104,17 @@ def _dated(t: ir.Table, dates: list[dt.date]) -> ir.Table:
 
 
 def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
-    """Per loan, the money received by the end of each date: ``paid_<k>``."""
+    """Per loan, the money received by the end of each date: ``paid_<k>``; with several
+    dates, ``_mono`` tells whether it never decreases from one date to the next (it can, when
+    a later import amends a repayment downwards)."""
     r = repayments
     sums = {f"paid_{k}": money(r.amount.sum(where=(r.paid_on <= d) & in_force(r, d)))
             for k, d in enumerate(dates)}
-    return r.group_by("loan_id").aggregate(**sums)
+    paid = r.group_by("loan_id").aggregate(**sums)
+    if len(dates) == 1:
+        return paid
+    p = [paid[f"paid_{k}"].coalesce(zero()) for k in range(len(dates))]
+    return paid.mutate(_mono=ibis.and_(*(a <= b for a, b in zip(p, p[1:], strict=False))))
 
 
 def _long(paid: ir.Table, dates: list[dt.date]) -> ir.Table:
@@ -141,31 +151,74 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
     each date a loan's installments are covered, then one partly covered (the boundary),
     then untouched. Covered ones are in the cumulative amounts of the boundary and untouched
     future ones ask for nothing yet, so only the boundary, the uncovered past-due ones and the
-    first one due from D on are kept, with the last row, whose cumulative amounts are the
-    schedule's totals: two or three rows per loan instead of the schedule. Each row is tested
-    against every date of the pass before it is paired with the dates it matters for, so a
-    history reads and joins the schedule once per pass."""
+    first one due from D on are kept, and the last row once it is covered (a settled loan):
+    every loan with a schedule has at least one row per date, most exactly one.
+
+    The schedule is read once for all the dates. Money received only grows from one date
+    to the next, so each row matters for a contiguous run of dates: from when it is next
+    due or becomes the boundary to when it is covered. That run [_lo, _hi) is found by
+    binary search over the dates and unnested, instead of pairing every row with every
+    date; the exact test then drops what the run over-approximates. A loan whose money
+    received ever decreases (an amended repayment) is tested against every date."""
+    n = len(dates)
     i = _with_paid(installments, paid)
-    p = [i[f"paid_{k}"].coalesce(zero()) for k in range(len(dates))]
+    # a loan without repayments has received nothing: once here, not in every comparison
+    i = i.mutate(_mono=i._mono.coalesce(True),
+                 **{f"paid_{k}": i[f"paid_{k}"].coalesce(zero()) for k in range(n)})
+    p = [i[f"paid_{k}"] for k in range(n)]
+    on = [ibis.date(d) for d in dates]
+    monotone = i._mono
+    # rows covered before the first date or not yet reached by the last matter at no date
+    i = i.filter(i.is_last | ~monotone
+                 | ((i.end > p[0]) & (i.prev_due_on.isnull() | (i.prev_due_on < on[-1])
+                                      | (i.cum_due_before <= p[-1]))))
+    p = [i[f"paid_{k}"] for k in range(n)]
+    since = _count_while(n, lambda k: on[k] < i._valid_from)  # in force from this index
+    until = _count_while(n, lambda k: on[k] < i._valid_to)  # … up to this one
+    since = ibis.ifelse(i._valid_from.isnull(), 0, since)
+    until = ibis.ifelse(i._valid_to.isnull(), n, until)
+    next_from = ibis.ifelse(i.prev_due_on.isnull(), 0,  # after the previous due date …
+                            _count_while(n, lambda k: on[k] <= i.prev_due_on))
+    boundary_from = _count_while(n, lambda k: p[k] < i.cum_due_before)  # … or once reached
+    covered_from = _count_while(n, lambda k: p[k] < i.end)
+    start = ibis.least(next_from, boundary_from)
+    lo = ibis.cases((~monotone, since), (i.is_last, ibis.greatest(since, ibis.least(start, covered_from))),
+                    else_=ibis.greatest(since, start))
+    hi = ibis.cases((~monotone | i.is_last, until), else_=ibis.least(until, covered_from))
+    # an empty run unnests to no row: no filter, which the planner would evaluate apart
+    x = i.mutate(_k=ibis.range(lo, hi).unnest())
+    x = x.join(_dates(dates), "_k")
+    x = x.mutate(paid=_pick(x, "paid", n))
+    # for the others the run is exact (a row due before D follows one due before D)
+    return x.filter(x._mono | (in_force(x, x.as_of) & _matters(x, x.paid, x.as_of)))
 
-    def matters(t: ir.Table, paid: ir.Value, on: ir.DateValue) -> ir.BooleanValue:
-        # the last row always: the schedule's totals come from its cumulative amounts
-        return t.is_last | ((t.end > paid) & ((t.due_on < on) | (t.cum_due_before <= paid)
-                                              | t.prev_due_on.isnull() | (t.prev_due_on < on)))
 
-    # rows that matter for no date at all are dropped before they are paired with the dates
-    i = i.filter(ibis.or_(*(in_force(i, d) & matters(i, p[k], ibis.date(d))
-                            for k, d in enumerate(dates))))
-    x = i.cross_join(_dates(dates))
-    x = x.mutate(paid=_pick(x, "paid", len(dates)).coalesce(zero()))
-    return x.filter(in_force(x, x.as_of), matters(x, x.paid, x.as_of))
+def _matters(t: ir.Table, paid: ir.Value, on: ir.DateValue) -> ir.BooleanValue:
+    """The row is the boundary, uncovered and past due, the next due, or the last row of a
+    settled schedule."""
+    uncovered = t.end > paid
+    return ((uncovered & ((t.due_on < on) | (t.cum_due_before <= paid) | t.prev_due_on.isnull()
+                          | (t.prev_due_on < on)))
+            | (t.is_last & ~uncovered))
+
+
+def _count_while(n: int, holds, lo: int = 0, hi: int | None = None) -> ir.IntegerValue:
+    """How many of 0 … n-1 satisfy ``holds(k)``, for a condition true up to some index and
+    false after it: a binary search, log2(n) comparisons per row."""
+    hi = n if hi is None else hi
+    if lo == hi:
+        return ibis.literal(lo, "int64")
+    mid = (lo + hi) // 2
+    return ibis.ifelse(holds(mid), _count_while(n, holds, mid + 1, hi),
+                       _count_while(n, holds, lo, mid))
 
 
 def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
               every_row: bool) -> ir.Table:
     """Per loan and date: the schedule's totals, what was paid, what is overdue, what falls
-    due next. With ``every_row`` the totals and payments are plain sums; otherwise they come
-    from the cumulative amounts of the last and of the boundary row."""
+    due next. With ``every_row`` the totals and payments are plain sums; otherwise what was
+    paid comes from the cumulative amounts of the boundary row, and the totals are left to
+    ``_schedule_totals``."""
     covered = money(ibis.greatest(ibis.least(money(x.paid - x.cum_due_before), x.due), zero()))
     x = x.mutate(covered=covered)
     fee = ibis.least(x.covered, x.fee_due)
@@ -182,28 +235,31 @@ def _row_sums(x: ir.Table, rules: SnapshotRules, keys: tuple[str, ...], *,
         amounts = dict(scheduled=money(x.principal_due.sum()), total_fee=money(x.fee_due.sum()),
                        total_interest=money(x.interest_due.sum()), total_due=money(x.due.sum()),
                        paid_fee=money(x.fee_c.sum()), paid_interest=money(x.interest_c.sum()))
-    else:
-        last = x.is_last
-        total_fee = money(_when(last, x.cum_fee_before + x.fee_due).max())
-        total_interest = money(_when(last, x.cum_interest_before + x.interest_due).max())
-        total_due = money(_when(last, x.end).max())
-        amounts = dict(scheduled=money(total_due - total_fee - total_interest), total_fee=total_fee,
-                       total_interest=total_interest, total_due=total_due,
-                       paid_fee=money(_when(boundary, x.cum_fee_before + x.fee_c).max()),
-                       paid_interest=money(_when(boundary, x.cum_interest_before + x.interest_c).max()))
+    else:  # the totals come from the last row (_schedule_totals)
+        amounts = dict(paid=x.paid.max(),
+                       paid_fee=money((x.cum_fee_before + x.fee_c).max(where=boundary)),
+                       paid_interest=money((x.cum_interest_before + x.interest_c).max(where=boundary)))
     # allocation is in seq order, so the first uncovered installment due from D on has the
     # smallest cumulative amounts of all of them
+    if every_row:  # measured: CASE ... END aggregates are faster over the whole schedule
+        def agg(value: ir.Value, how: str, where: ir.BooleanValue) -> ir.Value:
+            return getattr(_when(where, value), how)()
+        overdue_n = ibis.ifelse(overdue, 1, 0).sum()
+    else:  # … and FILTER aggregates over the few rows kept per loan and date
+        def agg(value: ir.Value, how: str, where: ir.BooleanValue) -> ir.Value:
+            return getattr(value, how)(where=where)
+        overdue_n = x.count(where=overdue)
     return x.group_by(*keys).aggregate(
         **amounts,
-        overdue_fee=money(_when(overdue, x.fee_due - x.fee_c).sum()),
-        overdue_interest=money(_when(overdue, x.interest_due - x.interest_c).sum()),
-        overdue_principal=money(_when(overdue, unpaid_principal).sum()),
-        overdue_n=ibis.ifelse(overdue, 1, 0).sum(),
-        oldest_overdue=_when(overdue, x.due_on).min(),
-        principal_days=_when(overdue, unpaid_principal * days_between(x.as_of, x.due_on)).sum(),
-        next_due_on=_when(upcoming, x.due_on).min(),
-        next_start=_when(upcoming, x.cum_due_before).min(),
-        next_end=_when(upcoming, x.end).min(),
+        overdue_fee=money(agg(x.fee_due - x.fee_c, "sum", overdue)),
+        overdue_interest=money(agg(x.interest_due - x.interest_c, "sum", overdue)),
+        overdue_principal=money(agg(unpaid_principal, "sum", overdue)),
+        overdue_n=overdue_n,
+        oldest_overdue=agg(x.due_on, "min", overdue),
+        principal_days=agg(unpaid_principal * days_between(x.as_of, x.due_on), "sum", overdue),
+        next_due_on=agg(x.due_on, "min", upcoming),
+        next_start=agg(x.cum_due_before, "min", upcoming),
+        next_end=agg(x.end, "min", upcoming),
     )
 
 
@@ -221,7 +277,56 @@ def _assemble(t: ir.Table, paid: ir.Table, sums: ir.Table, keys: tuple[str, ...]
     return _loan_figures(t, rules).select(*COLUMNS)
 
 
+def _schedule_totals(installments: ir.Table) -> ir.Table:
+    """Per schedule version, its totals: the cumulative amounts of its last row, with that
+    row's validity as ``_sched_from``/``_sched_to``."""
+    i = installments.filter(installments.is_last)
+    due = money(i.fee_due + i.interest_due + i.principal_due)
+    total_fee = money(i.cum_fee_before + i.fee_due)
+    total_interest = money(i.cum_interest_before + i.interest_due)
+    total_due = money(i.cum_due_before + due)
+    return i.select("loan_id", _sched_from=i._valid_from, _sched_to=i._valid_to,
+                    scheduled=money(total_due - total_fee - total_interest), total_fee=total_fee,
+                    total_interest=total_interest, total_due=total_due)
+
+
+def _assemble_history(loans: ir.Table, installments: ir.Table, paid: ir.Table, sums: ir.Table,
+                      dates: list[dt.date], rules: SnapshotRules) -> ir.Table:
+    """Each (loan, date) with a schedule in force has a group in ``sums``: it drives the
+    join, and the loan, its money received and its schedule's totals (one row per loan and
+    version, a small table) are looked up by loan and kept when in force at the date. The
+    few loan-dates without a schedule in force are added from the loans."""
+    n = len(dates)
+    totals = _schedule_totals(installments)
+    loans = loans.mutate(_rate_factor=_rate_factor(loans.annual_rate, rules.penalty_factor),
+                         _disbursed_month=month_number(loans.disbursed_on))
+    per_loan = loans.left_join(totals, "loan_id").drop("loan_id_right")
+    dated = _dates(dates, months=True)
+    t = sums.join(dated, "_k").join(per_loan, "loan_id")
+    t = t.filter(in_force(t, t.as_of),
+                 t._sched_from.isnull() | (t._sched_from <= t.as_of),
+                 t._sched_to.isnull() | (t._sched_to > t.as_of))
+    # loan-dates without a schedule in force: only loans without one unversioned schedule
+    whole = totals.filter(totals._sched_from.isnull(), totals._sched_to.isnull())
+    rest = loans.anti_join(whole, "loan_id").cross_join(dated)
+    rest = rest.filter(in_force(rest, rest.as_of))
+    rest = rest.anti_join(totals, [rest.loan_id == totals.loan_id,
+                                   totals._sched_from.isnull() | (totals._sched_from <= rest.as_of),
+                                   totals._sched_to.isnull() | (totals._sched_to > rest.as_of)])
+    rest = rest.left_join(paid, "loan_id").drop("loan_id_right")
+    rest = rest.mutate(paid=_pick(rest, "paid", n).coalesce(zero()))
+    columns = [c for c in t.columns if c not in rest.columns]
+    rest = rest.mutate(**{c: ibis.null(t[c].type()) for c in columns}).select(*t.columns)
+    return _loan_figures(t.union(rest), rules).select(*COLUMNS)
+
+
 def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
+    """The snapshot's columns from the loan, its money received and its sums; a history
+    brings ``_rate_factor`` and the month numbers computed once per loan and date."""
+    history = "_rate_factor" in t.columns
+    rate_factor = t._rate_factor if history else _rate_factor(t.annual_rate, rules.penalty_factor)
+    months = (t._as_of_month - t._disbursed_month if history
+              else month_number(t.as_of) - month_number(t.disbursed_on))
     started = t.disbursed_on <= t.as_of
     p, total_due = t.paid.coalesce(zero()), t.total_due.coalesce(zero())
     # without a schedule in force (e.g. its file was refused) nothing can be allocated: the
@@ -254,26 +359,29 @@ def _loan_figures(t: ir.Table, rules: SnapshotRules) -> ir.Table:
         overdue_installments=t.overdue_n.coalesce(0).cast("int32"),
         next_due_on=t.next_due_on,
         next_due_amount=money(t.next_end - ibis.greatest(p, t.next_start)),
-        mob=ibis.greatest(month_number(t.as_of) - month_number(t.disbursed_on), 0).cast("int32"),
+        mob=ibis.greatest(months, 0).cast("int32"),
         # most loans owe no penalty: skip the 128-bit arithmetic for them
-        penalty_interest=ibis.ifelse(t.principal_days > 0, _penalty(t.principal_days, t.annual_rate,
-                                                                    rules.penalty_factor), zero()),
+        penalty_interest=ibis.ifelse(t.principal_days > 0, _penalty(t.principal_days, rate_factor),
+                                     zero()),
     )
 
 
-def _penalty(principal_days: ir.DecimalValue, annual_rate: ir.DecimalValue,
-             factor: Decimal) -> ir.DecimalValue:
-    """principal x days x rate x factor, rounded half up to cents. Each product is cast to a
-    type that holds it exactly (Ibis multiplies decimals of one scale only, and Spark would
-    round a product wider than 38 digits)."""
-    exact = f"decimal(38,{FACTOR_PLACES})"
-    yuan_days_rate = (principal_days.cast("decimal(28,8)") * annual_rate.cast("decimal(12,8)")
-                      ).cast(exact)
+def _rate_factor(annual_rate: ir.DecimalValue, factor: Decimal) -> ir.DecimalValue:
+    """The contract rate times the daily penalty factor, exactly (8 + 14 places; below 1)."""
     f = ibis.literal(factor, type=f"decimal(16,{FACTOR_PLACES})")
-    return money((yuan_days_rate * f).cast("decimal(38,28)").round(2))
+    return (annual_rate.cast("decimal(12,8)") * f).cast(f"decimal({RATE_FACTOR_PLACES},{RATE_FACTOR_PLACES})")
+
+
+def _penalty(principal_days: ir.DecimalValue, rate_factor: ir.DecimalValue) -> ir.DecimalValue:
+    """principal x days x (rate x factor), rounded half up to cents. The product is cast to a
+    type that holds it exactly: one 128-bit product and one rounding per row (the operands'
+    widths add up to 37, so Spark does not round the product either)."""
+    exact = f"decimal(38,{2 + RATE_FACTOR_PLACES})"
+    return money((principal_days.cast("decimal(15,2)") * rate_factor).cast(exact).round(2))
 
 
 def bucket_of(dpd: ir.IntegerValue, buckets: Sequence[Bucket]) -> ir.StringValue:
     """The bucket (账龄) whose DPD range holds ``dpd``; buckets are contiguous from 0."""
     cases = [(dpd <= b.max_dpd, b.name) for b in buckets[:-1]]
     return ibis.cases(*cases, else_=buckets[-1].name) if cases else ibis.literal(buckets[-1].name)
+

@@ -49,6 +49,12 @@ class Mart:
     one_date_at_a_time: bool = False
     # the marts it reads, computed before it when it is asked for alone
     needs: tuple[str, ...] = ()
+    # dates per pass unless the run asks for a width (the loan snapshot reads the schedule
+    # once per pass: 12 month ends at 1M loans in one pass, benchmarks/engine_bench.py)
+    pass_width: int | None = None
+
+
+SNAPSHOT_DATES_PER_PASS = 12
 
 
 def snapshot_rules(policy: Policy) -> SnapshotRules:
@@ -142,7 +148,8 @@ def with_needs(names: Sequence[str]) -> list[str]:
 MARTS: dict[str, Mart] = {
     m.name: m for m in (
         Mart("loan_snapshot", ("loan_id",), _loan_snapshot,
-             "借据快照 balances, allocation, DPD and bucket of every loan as of a date"),
+             "借据快照 balances, allocation, DPD and bucket of every loan as of a date",
+             pass_width=SNAPSHOT_DATES_PER_PASS),
         Mart("repayment_record", ("loan_id",), cm.repayment_record,
              "还款记录 each loan's installments due in the last 12 months paid late, and more "
              "than N working days late; partial payments in its last due periods",

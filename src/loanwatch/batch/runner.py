@@ -48,9 +48,10 @@ class RunResult:
 
 
 def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine: str = "duckdb",
-              dates_per_pass: int = DATES_PER_PASS, progress: Progress | None = None,
+              dates_per_pass: int | None = None, progress: Progress | None = None,
               marts: Sequence[str] | None = None) -> RunResult:
-    """Compute and store ``marts`` (default all, and always what they read) for ``dates``."""
+    """Compute and store ``marts`` (default all, and always what they read) for ``dates``,
+    ``dates_per_pass`` at a time (default: each mart's own width, else ``DATES_PER_PASS``)."""
     dates = sorted(set(dates))
     chosen = [MARTS[m] for m in with_needs(marts if marts is not None else list(MARTS))]
     # Spark reads a copy of the tables: make it before this process holds the write lock
@@ -66,7 +67,8 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
             steps = [(m, eng, dates) for m in chosen if not m.reads_marts]
             steps += [(m, local, dates) for m in chosen if m.reads_marts]
             for n, (mart, on, days) in enumerate(steps):
-                width = 1 if mart.one_date_at_a_time else dates_per_pass
+                width = (1 if mart.one_date_at_a_time
+                         else dates_per_pass or mart.pass_width or DATES_PER_PASS)
                 for group in [days[i:i + width] for i in range(0, len(days), width)]:
                     if progress:
                         progress(f"{mart.name} {group[0]}…{group[-1]}", n, len(steps))
