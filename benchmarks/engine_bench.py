@@ -130,7 +130,10 @@ def worker(kind: str, ws: Path, dates: list[dt.date], per_pass: int) -> None:
     """Compute and materialise, print the seconds the work took (start-up excluded)."""
     con = _connect(ws)
     if kind == "ibis":  # module imports (lightgbm, optbinning via the marts) are not compiling
-        import loanwatch.batch.marts  # noqa: F401
+        from loanwatch.batch.marts import MARTS
+        if len(dates) > 1:  # as loanwatch run does for a pass of several dates
+            for setting in MARTS["loan_snapshot"].history_settings:
+                con.execute(f"SET {setting}")
     started = time.perf_counter()
     sqls = [hand_sql(d) for d in dates] if kind == "hand" else _ibis_sqls(con, dates, per_pass)
     compiled = time.perf_counter()

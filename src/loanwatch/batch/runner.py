@@ -16,7 +16,7 @@ import duckdb
 from loanwatch.batch.marts import MARTS, with_needs
 from loanwatch.batch.model_registry import ensure_models_table
 from loanwatch.batch.overrides_store import ensure_override_tables
-from loanwatch.batch.store import new_run_id, save_arrow, save_mart, stored_dates
+from loanwatch.batch.store import new_run_id, planner_settings, save_arrow, save_mart, stored_dates
 from loanwatch.engines.base import AnalyticsEngine, open_engine
 from loanwatch.engines.ibis_duckdb import DuckDBEngine
 from loanwatch.policy import Policy
@@ -75,8 +75,10 @@ def run_marts(ws: Workspace, dates: Sequence[dt.date], policy: Policy, *, engine
                     # what was stored before, this run's earlier groups and marts included
                     expr = mart.build(on, group, policy, stored=StoredDates(con))
                     if on is local:
-                        written = save_mart(con, mart.name, local.sql(expr), group, engine=on.name,
-                                            columns=expr.columns, **stamp)
+                        settings = mart.history_settings if len(group) > 1 else ()
+                        with planner_settings(con, settings):
+                            written = save_mart(con, mart.name, local.sql(expr), group,
+                                                engine=on.name, columns=expr.columns, **stamp)
                     else:
                         written = save_arrow(con, mart.name, on.to_arrow(expr), group, engine=on.name,
                                              **stamp)
