@@ -91,8 +91,8 @@ def tables(loans: list[Loan]) -> dict[str, pa.Table]:
                 before += s.principal + s.interest + s.fee
                 fee_before += s.fee
                 interest_before += s.interest
-                if s.principal + s.interest + s.fee > 0:
-                    prev_due = s.due_on
+                if s.principal + s.interest + s.fee > 0:  # as the importer: the latest so far
+                    prev_due = s.due_on if prev_due is None else max(prev_due, s.due_on)
         for n, (on, amount) in enumerate(loan.payments):
             r_rows.append(dict(repayment_id=f"{loan.loan_id}-R{n}", loan_id=loan.loan_id, paid_on=on,
                                amount=amount, _valid_from=None, _valid_to=None))

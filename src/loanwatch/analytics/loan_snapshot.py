@@ -156,10 +156,9 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
 
     The schedule is read once for all the dates. Money received only grows from one date
     to the next, so each row matters for a contiguous run of dates: from when it is next
-    due or becomes the boundary to when it is covered. That run [_lo, _hi) is found by
-    binary search over the dates and unnested, instead of pairing every row with every
-    date; the exact test then drops what the run over-approximates. A loan whose money
-    received ever decreases (an amended repayment) is tested against every date."""
+    due, past due or the boundary until it is covered. That run is found by binary search
+    over the dates and unnested, instead of pairing every row with every date. A loan whose
+    money received ever decreases (an amended repayment) is tested against every date."""
     n = len(dates)
     i = _with_paid(installments, paid)
     # a loan without repayments has received nothing: once here, not in every comparison
@@ -171,7 +170,7 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
     # rows covered before the first date or not yet reached by the last matter at no date
     i = i.filter(i.is_last | ~monotone
                  | ((i.end > p[0]) & (i.prev_due_on.isnull() | (i.prev_due_on < on[-1])
-                                      | (i.cum_due_before <= p[-1]))))
+                                      | (i.due_on < on[-1]) | (i.cum_due_before <= p[-1]))))
     p = [i[f"paid_{k}"] for k in range(n)]
     since = _count_while(n, lambda k: on[k] < i._valid_from)  # in force from this index
     until = _count_while(n, lambda k: on[k] < i._valid_to)  # … up to this one
@@ -181,7 +180,8 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
                             _count_while(n, lambda k: on[k] <= i.prev_due_on))
     boundary_from = _count_while(n, lambda k: p[k] < i.cum_due_before)  # … or once reached
     covered_from = _count_while(n, lambda k: p[k] < i.end)
-    start = ibis.least(next_from, boundary_from)
+    past_due_from = _count_while(n, lambda k: on[k] <= i.due_on)
+    start = ibis.least(next_from, boundary_from, past_due_from)
     lo = ibis.cases((~monotone, since), (i.is_last, ibis.greatest(since, ibis.least(start, covered_from))),
                     else_=ibis.greatest(since, start))
     hi = ibis.cases((~monotone | i.is_last, until), else_=ibis.least(until, covered_from))
@@ -189,7 +189,7 @@ def _rows_that_matter(installments: ir.Table, paid: ir.Table, dates: list[dt.dat
     x = i.mutate(_k=ibis.range(lo, hi).unnest())
     x = x.join(_dates(dates), "_k")
     x = x.mutate(paid=_pick(x, "paid", n))
-    # for the others the run is exact (a row due before D follows one due before D)
+    # for the others the run is exactly the dates at which the row matters
     return x.filter(x._mono | (in_force(x, x.as_of) & _matters(x, x.paid, x.as_of)))
 
 
