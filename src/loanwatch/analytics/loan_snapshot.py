@@ -80,7 +80,7 @@ def loan_snapshots(loans: ir.Table, installments: ir.Table, repayments: ir.Table
         # one date: every row of the schedule in one pass, totals included
         keys = ("loan_id",)
         sums = _row_sums(_all_rows(installments, paid, dates[0]), rules, keys, every_row=True)
-        return _assemble(_dated(loans, dates), _long(paid, dates), sums, keys, rules)
+        return _assemble(_dated(loans, dates[0]), _received(paid), sums, keys, rules)
     sums = _row_sums(_rows_that_matter(installments, paid, dates), rules, ("loan_id", "_k"),
                      every_row=False)
     return _assemble_history(loans, installments, paid, sums, dates, rules)
@@ -94,13 +94,9 @@ def _dates(dates: list[dt.date], *, months: bool = False) -> ir.Table:
     return ibis.memtable(pa.table(cols))
 
 
-def _dated(t: ir.Table, dates: list[dt.date]) -> ir.Table:
-    """Rows of ``t`` in force at each date, with the date (``as_of``) and its index ``_k``."""
-    if len(dates) == 1:
-        return t.filter(in_force(t, dates[0])).mutate(_k=ibis.literal(0, "int64"),
-                                                     as_of=ibis.date(dates[0]))
-    t = t.cross_join(_dates(dates))
-    return t.filter(in_force(t, t.as_of))
+def _dated(t: ir.Table, d: dt.date) -> ir.Table:
+    """Rows of ``t`` in force at ``d``, with the date (``as_of``) and its index ``_k``."""
+    return t.filter(in_force(t, d)).mutate(_k=ibis.literal(0, "int64"), as_of=ibis.date(d))
 
 
 def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
@@ -117,18 +113,13 @@ def _paid_by(repayments: ir.Table, dates: list[dt.date]) -> ir.Table:
     return paid.mutate(_mono=ibis.and_(*(a <= b for a, b in zip(p, p[1:], strict=False))))
 
 
-def _long(paid: ir.Table, dates: list[dt.date]) -> ir.Table:
-    """``paid_<k>`` columns as rows (loan_id, _k, paid)."""
-    if len(dates) == 1:
-        return paid.select("loan_id", paid=paid.paid_0.coalesce(zero()))
-    t = paid.cross_join(_dates(dates))
-    return t.select("loan_id", "_k", paid=_pick(t, "paid", len(dates)).coalesce(zero()))
+def _received(paid: ir.Table) -> ir.Table:
+    """One date's money received per loan: (loan_id, paid)."""
+    return paid.select("loan_id", paid=paid.paid_0.coalesce(zero()))
 
 
 def _pick(t: ir.Table, name: str, n: int) -> ir.Value:
     """Column ``<name>_<k>`` of each row's date index ``_k``."""
-    if n == 1:
-        return t[f"{name}_0"]
     return ibis.cases(*((t._k == k, t[f"{name}_{k}"]) for k in range(n)))
 
 
