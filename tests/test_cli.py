@@ -104,3 +104,28 @@ def test_installed_command_runs(tmp_path):
     done = subprocess.run([str(exe), "init", str(tmp_path / "w")], capture_output=True, text=True,
                           env={**os.environ, "LOANWATCH_WORKSPACE": ""})
     assert done.returncode == 0, done.stderr
+
+
+def test_each_subcommand_is_found_in_the_module_main_loads_for_it():
+    import loanwatch.cli as cli
+
+    registered = {c.name or c.callback.__name__.replace("_", "-"): c.callback.__module__
+                  for c in app.registered_commands}
+    for group in app.registered_groups:
+        modules = {c.callback.__module__ for c in group.typer_instance.registered_commands}
+        assert len(modules) == 1, group.name
+        registered[group.name] = modules.pop()
+    assert {name: f"loanwatch.cli.{mod}" for name, mod in cli.HOME.items()} == registered
+    assert set(cli.HOME.values()) == set(cli.MODULES)
+
+
+def test_import_starts_without_loading_models_reports_or_ibis():
+    code = ("import sys; sys.argv = ['loanwatch', 'import', '--help']\n"
+            "from loanwatch.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "print(sorted(m for m in ('ibis', 'lightgbm', 'optbinning', 'weasyprint') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "Validate and load" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"

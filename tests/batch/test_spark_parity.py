@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from loanwatch.engines.base import EngineUnavailable, open_engine
+from loanwatch.engines.base import open_engine
+from loanwatch.engines.errors import EngineUnavailable
 from loanwatch.simulate.config import SimConfig
 from loanwatch.simulate.run import simulate
 from loanwatch.workspace import Workspace

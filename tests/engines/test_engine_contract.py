@@ -26,7 +26,8 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from loanwatch.engines.base import EngineUnavailable, open_engine
+from loanwatch.engines.base import open_engine
+from loanwatch.engines.errors import EngineUnavailable
 
 D = dt.date
 M = Decimal

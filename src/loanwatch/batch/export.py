@@ -12,14 +12,11 @@ from pathlib import Path
 
 import duckdb
 
+from loanwatch.batch.errors import ExportError
 from loanwatch.batch.marts import MARTS, Mart
 from loanwatch.batch.store import stored_dates
 
 FORMATS = {".csv": "(FORMAT csv, HEADER true)", ".parquet": "(FORMAT parquet)"}
-
-
-class ExportError(Exception):
-    """The mart, the date or the output file cannot be exported; the message says why."""
 
 
 def export_mart(con: duckdb.DuckDBPyConnection, name: str, as_of: dt.date | None, out: Path) -> int:

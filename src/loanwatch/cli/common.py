@@ -23,8 +23,8 @@ from rich.progress import (
 from rich.text import Text
 
 from loanwatch import policy as policy_mod
-from loanwatch.batch.export import ExportError
-from loanwatch.engines.base import EngineUnavailable
+from loanwatch.batch.errors import ExportError
+from loanwatch.engines.errors import EngineUnavailable
 from loanwatch.ingest.errors import ImportFailure, first_line
 from loanwatch.security.pii import KeyError_
 from loanwatch.workspace import Workspace, WorkspaceError, default_workspace

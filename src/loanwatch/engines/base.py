@@ -13,10 +13,6 @@ import ibis
 import pyarrow as pa
 
 
-class EngineUnavailable(Exception):
-    """An engine's optional dependency is missing; the message says how to install it."""
-
-
 class AnalyticsEngine(Protocol):
     name: str
 

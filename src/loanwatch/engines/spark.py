@@ -19,8 +19,8 @@ import ibis
 import ibis.expr.operations as ops
 import pyarrow as pa
 
-from loanwatch.engines.base import EngineUnavailable
 from loanwatch.engines.duckdb import connect
+from loanwatch.engines.errors import EngineUnavailable
 
 INSTALL_HINT = "the Spark engine needs the extra: pip install 'loanwatch[spark]'"
 
