@@ -3,8 +3,12 @@ good rows of the same file are loaded."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 
+from loanwatch.ingest import integrity
 from tests.ingest.conftest import count, quarantine, use_fixture
 
 # case -> rows expected in quarantine: (table, line, column, reason fragment)
@@ -29,6 +33,13 @@ CASES = {
                 ("installments", 4, "loan_id", "seq 4 found where 3 was expected")],
     "dup_seq": [("installments", 4, "loan_id", "schedule repeats seq 2"),
                 ("installments", 2, "loan_id", "schedule repeats seq 2")],
+    # in file order L002 comes 3, 1, 2 (whole); L001 starts at 2; L003 runs 1, 3, 3: the first
+    # break is reported, as when the rows are numbered
+    "seq_shapes": [("installments", 3, "loan_id", "seq 2 found where 1 was expected"),
+                   ("installments", 6, "loan_id", "seq 2 found where 1 was expected"),
+                   ("installments", 4, "loan_id", "seq 3 found where 2 was expected"),
+                   ("installments", 7, "loan_id", "seq 3 found where 2 was expected"),
+                   ("installments", 9, "loan_id", "seq 3 found where 2 was expected")],
     "unparsable_due_date": [("installments", 3, "due_on", "not a date"),
                             ("installments", 2, "loan_id", "refused as a whole"),
                             ("installments", 4, "loan_id", "refused as a whole")],
@@ -61,6 +72,30 @@ def test_bad_rows_are_quarantined_with_line_column_and_reason(case, example_dir,
     assert by_table[table].quarantined == len(bad_lines)
     assert by_table[table].loaded + by_table[table].quarantined == by_table[table].read
     assert count(con, table) == by_table[table].loaded
+
+
+def test_a_whole_schedule_out_of_file_order_is_loaded_with_its_running_sums(example_dir,
+                                                                          run_import, con):
+    use_fixture(example_dir, "seq_shapes")
+    run_import(example_dir)
+    assert con.execute(
+        "SELECT list((seq, cum_due_before, cum_fee_before, cum_interest_before, prev_due_on, "
+        "is_last) ORDER BY seq) FROM installments WHERE loan_id = 'L002'").fetchall()[0][0] == [
+        (1, 0, 0, 0, None, False),
+        (2, Decimal("303510.00"), Decimal("10.00"), Decimal("3500.00"), dt.date(2024, 3, 1), False),
+        (3, Decimal("706710.00"), Decimal("10.00"), Decimal("6700.00"), dt.date(2024, 4, 1), True)]
+    assert count(con, "installments") == 3
+
+
+def test_schedules_past_the_bitstring_are_checked_row_by_row(monkeypatch, example_dir,
+                                                             run_import, con):
+    monkeypatch.setattr(integrity, "MAX_SEQ_BITS", 2)  # L002 runs to 3
+    use_fixture(example_dir, "seq_shapes")
+    run_import(example_dir)
+    assert [q[1:4] for q in quarantine(con)] == [
+        (line, column, f"schedule has gaps: seq must run 1, 2, 3, … without gaps; {reason}")
+        for _, line, column, reason in sorted(CASES["seq_shapes"], key=lambda c: c[1])]
+    assert count(con, "installments") == 3
 
 
 def test_exact_duplicate_keeps_one_and_conflicting_duplicates_keep_none(example_dir, run_import,

@@ -7,9 +7,10 @@ column and reason. A file that cannot be read stops the import before anything i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,8 +161,10 @@ def _record_parse_rejects(con, table: Table, src: Source) -> None:
 
 def _count(con, table: Table, src: Source) -> TableResult:
     n = table.name
+    # the accepted rows are counted without their derived columns (a window for schedules)
     staged, loaded, bad = con.execute(
-        f"SELECT (SELECT count(*) FROM stg_{n}), (SELECT count(*) FROM ok_{n}), "
+        f"SELECT (SELECT count(*) FROM stg_{n}), (SELECT count(*) FROM stg_{n} s ANTI JOIN "
+        f"err_{n} e ON s.rowid = e.row WHERE s._err = 0), "
         f"(SELECT count(DISTINCT COALESCE(row, -line)) FROM err_{n})").fetchall()[0]
     extras = list(staging.extra_columns(table, src))
     return TableResult(n, src.path.name, src.format, staged + len({r[0] for r in src.rejects}),
@@ -174,26 +177,31 @@ def _write(con, s: _Staged, as_of: dt.date, import_id: int, cipher: PiiCipher) -
         con.execute(f"ALTER TABLE main.{table.name} ADD COLUMN IF NOT EXISTS {ident(name)} "
                     "VARCHAR")
     select = stored_select(table, extras, f"ok_{table.name}")
-    if pii_columns(table):
-        _seal_personal(con, table.name, select, cipher)
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS {select}")
     cols = list(stored_columns(table)) + extras
-    return write_versions(con, table, f"new_{table.name}", cols, extras, as_of, import_id)
+    if not pii_columns(table):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW new_{table.name} AS {select}")
+        return write_versions(con, table, f"new_{table.name}", cols, extras, as_of, import_id)
+    with _sealed(con, table.name, select, cipher):
+        return write_versions(con, table, f"new_{table.name}", cols, extras, as_of, import_id)
 
 
-def _seal_personal(con, name: str, select: str, cipher: PiiCipher) -> None:
+@contextlib.contextmanager
+def _sealed(con, name: str, select: str, cipher: PiiCipher) -> Iterator[None]:
     """``new_<name>`` with personal fields AES-GCM encrypted in one Python batch (a UDF would
-    run it in small chunks on competing threads, twice as slow)."""
+    run it in small chunks on competing threads, twice as slow), while the block runs."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE plain_{name} AS {select}")
     plain = con.sql(f"SELECT {PII_PLAIN} FROM plain_{name}").to_arrow_table()
     sealed = pa.table({"pii_enc": pa.array(cipher.encrypt_many(plain.column(0).to_pylist()),
                                            pa.string())})
     con.register(f"sealed_{name}", sealed)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE new_{name} AS SELECT p.* EXCLUDE ({PII_PLAIN}), "
-                f"s.pii_enc FROM plain_{name} p POSITIONAL JOIN sealed_{name} s")
-    con.unregister(f"sealed_{name}")
-    con.execute(f"DROP TABLE plain_{name}")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW new_{name} AS SELECT p.* EXCLUDE "
+                    f"({PII_PLAIN}), s.pii_enc FROM plain_{name} p POSITIONAL JOIN sealed_{name} s")
+        yield
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS new_{name}")
+        con.unregister(f"sealed_{name}")
+        con.execute(f"DROP TABLE IF EXISTS plain_{name}")
 
 
 def _refused_rows(con, s: _Staged, import_id: int) -> pa.Table:
@@ -217,7 +225,7 @@ def _refused_rows(con, s: _Staged, import_id: int) -> pa.Table:
 
 def _drop_staging(con, name: str) -> None:
     """Drop the temporary tables and views of one table's staging."""
-    prefixes = ("ok", "new", "win", "bad_scope", "dup", "chg", "act", "err", "stg")
+    prefixes = ("ok", "new", "put", "bad_scope", "dup", "chg", "act", "err", "stg")
     wanted = {f"{p}_{name}" for p in prefixes}
     objects = con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary "
                           "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() "

@@ -35,11 +35,14 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     every = ", ".join(ident(c) for c in table.column_names)
     label = ", ".join(table.key)
     n = table.name
-    # the cheap count finds the (usually few) duplicated keys; only those rows are compared
+    # the grouping finds the (usually no) duplicated keys; only their rows are compared
+    con.execute(f"CREATE OR REPLACE TEMP TABLE dup_{n} AS SELECT {key} FROM stg_{n} "
+                "WHERE _err = 0 GROUP BY ALL HAVING count(*) > 1")
+    if not con.execute(f"SELECT count(*) FROM dup_{n}").fetchall()[0][0]:
+        return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE dup_{n} AS SELECT s.rowid AS row, s.* FROM stg_{n} s "
-        f"SEMI JOIN (SELECT {key} FROM stg_{n} WHERE _err = 0 GROUP BY ALL HAVING count(*) > 1) g "
-        f"ON {_eq(table, 's', 'g', table.key, table.key)} WHERE s._err = 0")
+        f"SEMI JOIN dup_{n} g ON {_eq(table, 's', 'g', table.key, table.key)} WHERE s._err = 0")
     con.execute(
         f"INSERT INTO err_{n} SELECT d.row, NULL, '{label}', "
         f"CASE WHEN g.variants = 1 THEN 'exact duplicate of an earlier row' "
@@ -72,24 +75,26 @@ def check_reference(con: duckdb.DuckDBPyConnection, table: Table, ref: Reference
 
 def check_schedules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """A schedule is loaded whole or not at all: its seq must run 1, 2, 3, … and every row
-    be good. One window pass numbers the rows and computes the derived columns."""
+    be good. One grouping finds the schedules that do not run 1 … n; only those are
+    numbered row by row, to say where they break."""
     n, scope = table.name, table.replace_scope
     cols = ", ".join(ident(c) for c in scope)
-    derived = "".join(f", {sql} AS {ident(name)}" for name, (_, sql) in table.derived.items())
     whole = "'schedule refused as a whole: another of its rows is bad'"
     # rows the CSV reader refused are known only by their raw fields
     unread = ", ".join(f"json_extract_string(raw, {lit(c)}) AS {ident(c)}" for c in scope)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE win_{n} AS SELECT s.rowid AS _row, "
-        f"s.* EXCLUDE (_err, _raw){derived}, row_number() OVER w AS _rn, lag(seq) OVER w AS _prev "
-        f"FROM {_clean_rows(n)} WHERE s._err = 0 WINDOW w AS (PARTITION BY {cols} ORDER BY seq)")
+    good = f"{_clean_rows(n)} WHERE s._err = 0"
+    window = f"WINDOW w AS (PARTITION BY {cols} ORDER BY seq)"
+    odd = (f"SELECT {cols}, seq, row_number() OVER w AS _rn, lag(seq) OVER w AS _prev "
+           f"FROM (SELECT s.* FROM {good}) SEMI JOIN ({_broken_scopes(con, n, cols, good)}) o "
+           f"USING ({cols}) "
+           f"{window}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bad_scope_{n} AS SELECT {cols}, "
         f"first(reason ORDER BY prio) AS reason "
         f"FROM (SELECT {cols}, CASE WHEN bool_or(_prev = seq) THEN 'schedule repeats seq ' || "
         f"min(seq) FILTER (WHERE _prev = seq) ELSE 'schedule has gaps: seq must run 1, 2, 3, "
         f"… without gaps; seq ' || arg_min(seq, _rn) || ' found where ' || min(_rn) || "
-        f"' was expected' END AS reason, 1 AS prio FROM win_{n} WHERE _rn <> seq GROUP BY ALL "
+        f"' was expected' END AS reason, 1 AS prio FROM ({odd}) WHERE _rn <> seq GROUP BY ALL "
         f"UNION ALL SELECT DISTINCT {cols}, {whole}, 0 FROM stg_{n} s SEMI JOIN err_{n} e "
         f"ON s.rowid = e.row WHERE {' AND '.join(f's.{ident(c)} IS NOT NULL' for c in scope)} "
         f"UNION ALL SELECT DISTINCT {unread}, {whole}, 0 FROM err_{n} WHERE row IS NULL "
@@ -101,14 +106,26 @@ def check_schedules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         f"{_text(scope, 's')}, NULL FROM {_clean_rows(n)} JOIN bad_scope_{n} b ON {on}")
 
 
+# a bitstring of this many bits per schedule marks the seq values it holds (16 bytes per
+# 128 seq); past it (daily schedules of decades) each row is compared with the one before
+MAX_SEQ_BITS = 4096
+
+
+def _broken_scopes(con: duckdb.DuckDBPyConnection, n: str, cols: str, good: str) -> str:
+    """SQL of the scopes whose seq do not run 1 … count: not 1 at least, not the count at
+    most, or fewer distinct values than rows. A grouping, without sorting the rows."""
+    top = con.execute(f"SELECT max(seq) FROM stg_{n} WHERE _err = 0").fetchall()[0][0] or 1
+    if top <= MAX_SEQ_BITS:
+        return (f"SELECT {cols} FROM {good} GROUP BY ALL HAVING min(seq) <> 1 OR "
+                f"max(seq) <> count(*) OR bit_count(bitstring_agg(seq, 1, {top})) <> count(*)")
+    return (f"SELECT DISTINCT {cols} FROM (SELECT {cols}, seq, lag(seq) OVER (PARTITION BY "
+            f"{cols} ORDER BY seq) AS _prev FROM {good}) WHERE seq <> COALESCE(_prev, 0) + 1")
+
+
 def accepted_view(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """``ok_<table>``: rows with no error, with derived columns."""
+    """``ok_<table>``: rows with no error, with derived columns (a schedule's running sums
+    are computed here, over whole schedules: a refused one has all its rows in the errors)."""
     n = table.name
-    if table.replace_scope:
-        on = " AND ".join(f"w.{ident(c)} = b.{ident(c)}" for c in table.replace_scope)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{n} AS SELECT w.* EXCLUDE (_row, _rn, "
-                    f"_prev) FROM win_{n} w ANTI JOIN bad_scope_{n} b ON {on}")
-        return
     derived = "".join(f", {sql} AS {ident(name)}" for name, (_, sql) in table.derived.items())
     con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{n} AS SELECT s.* EXCLUDE (_err, _raw)"
                 f"{derived} FROM {_clean_rows(n)} WHERE s._err = 0")
