@@ -1,6 +1,6 @@
 """Import benchmark: LoanWatch's import against DuckDB's bare load of the same files.
 
-    python benchmarks/import_bench.py [--loans 1000000] [--keep]
+    python benchmarks/import_bench.py [--loans 1000000] [--keep] [--floor]
 
 1. Generates the portfolio (benchmarks/portfolio_gen.py) once as CSV and once as Parquet
    into benchmarks/data/<format>-<loans>/ (gitignored). A folder that is already there for
@@ -15,6 +15,8 @@
    RSS over the child and its descendants, sampled every 50 ms. (Linux carries the
    parent's RSS at fork into the child's ru_maxrss, so this process stays small: the data
    is generated in a subprocess too and DuckDB is never imported here.)
+   c. with --floor, the floor: the bare load plus the columns the contract derives at import
+      (a schedule's running sums, a window over each loan's installments), no checks.
 3. Prints format, baseline s / peak MB, import s / peak MB, import/baseline time ratio and
    whether the goals hold: ratio <= 2.0 and import peak <= 4096 MB.
 
@@ -65,6 +67,25 @@ for path in sorted(folder.glob("*." + fmt)):
 con.close()
 """
 
+# Runs in the floor child: the bare load plus the columns the contract derives at import
+# (a schedule's running sums, a window over each loan's installments). No import can store
+# those for less; the distance from here to the import is the checks.
+FLOOR_CHILD = r"""
+import sys, duckdb
+from pathlib import Path
+from loanwatch.ingest.contract import TABLES_BY_NAME
+db, folder, fmt = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+reader = "read_csv" if fmt == "csv" else "read_parquet"
+con = duckdb.connect(db)
+for path in sorted(folder.glob("*." + fmt)):
+    target = str(path).replace("'", "''")
+    spec = TABLES_BY_NAME.get(path.stem)
+    derived = "".join(f", {sql} AS {name}" for name, (_, sql) in spec.derived.items()) if spec else ""
+    con.execute(f'CREATE TABLE "{path.stem}" AS SELECT *{derived} FROM {reader}(\'{target}\')')
+    print(f"{path.stem}: derived {derived != ''}", flush=True)
+con.close()
+"""
+
 
 @dataclass
 class Run:
@@ -89,6 +110,7 @@ class Result:
     format: str
     data_dir: str
     baseline: list[Run] = field(default_factory=list)
+    floor: list[Run] = field(default_factory=list)
     product: list[Run] = field(default_factory=list)
     error: str | None = None  # why the product part could not be measured
 
@@ -101,6 +123,10 @@ class Result:
     @property
     def baseline_summary(self) -> tuple[float, float] | None:
         return self._summary(self.baseline)
+
+    @property
+    def floor_summary(self) -> tuple[float, float] | None:
+        return self._summary(self.floor)
 
     @property
     def product_summary(self) -> tuple[float, float] | None:
@@ -198,13 +224,15 @@ def ensure_data(fmt: str, loans: int, seed: int) -> Path:
 # --------------------------------------------------------------------------- steps
 
 
-def run_baseline(folder: Path, fmt: str, work: Path, i: int) -> Run:
-    db = work / f"baseline-{fmt}-{i}.duckdb"
+def run_baseline(folder: Path, fmt: str, work: Path, i: int, kind: str = "baseline") -> Run:
+    """The bare load (``kind`` baseline) or the bare load with derived columns (floor)."""
+    db = work / f"{kind}-{fmt}-{i}.duckdb"
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
-    run = measure([sys.executable, "-c", BASELINE_CHILD, str(db), str(folder), fmt])
+    child = BASELINE_CHILD if kind == "baseline" else FLOOR_CHILD
+    run = measure([sys.executable, "-c", child, str(db), str(folder), fmt])
     size = _dir_size(db) if db.exists() else 0
-    print(f"  baseline {fmt} #{i}: {run.seconds:7.1f} s  peak {run.peak_mb:6.0f} MB "
+    print(f"  {kind:<8} {fmt} #{i}: {run.seconds:7.1f} s  peak {run.peak_mb:6.0f} MB "
           f"(polled {run.polled_peak_mb:.0f}, maxrss {run.maxrss_mb:.0f})  "
           f"db {size / 2**20:,.0f} MB  rc={run.returncode}", flush=True)
     if not run.ok:
@@ -263,6 +291,12 @@ def report(results: list[Result]) -> int:
             print(f"{r.format:<8}{bs}{'n/a':>10}{'n/a':>10}{'n/a':>7}  not measured")
             status = 2
     for r in results:
+        base, floor = r.baseline_summary, r.floor_summary
+        if base and floor:
+            print(f"{r.format:<8} floor: the bare load with the derived columns takes "
+                  f"{floor[0]:.1f} s ({floor[0] / base[0]:.2f}x the bare load, peak "
+                  f"{floor[1]:.0f} MB)")
+    for r in results:
         if r.error:
             print(f"\n[{r.format}] product import not measured: "
                   + r.error.replace("\n", "\n    "))
@@ -286,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-import", action="store_true",
                     help="only generate the data and measure the baseline")
     ap.add_argument("--json", type=Path, help="also write the measurements here")
+    ap.add_argument("--floor", action="store_true",
+                    help="also measure the bare load with the contract's derived columns (a "
+                         "schedule's running sums): what no import can go under")
     args = ap.parse_args(argv)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
@@ -305,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             for i in range(1, args.repeat + 1):
                 result.baseline.append(run_baseline(folders[fmt], fmt, work, i))
+                if args.floor:
+                    result.floor.append(run_baseline(folders[fmt], fmt, work, i, "floor"))
             if args.skip_import:
                 result.error = "skipped (--skip-import)"
                 continue
@@ -326,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(
             {"loans": args.loans, "seed": args.seed, "as_of": args.as_of,
              "results": [{**asdict(r), "baseline_summary": r.baseline_summary,
+                          "floor_summary": r.floor_summary,
                           "product_summary": r.product_summary} for r in results]},
             indent=2, ensure_ascii=False))
     return status
