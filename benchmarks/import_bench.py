@@ -52,37 +52,27 @@ RATIO_GOAL = 2.0
 PEAK_GOAL_MB = 4096.0
 POLL_SECONDS = 0.05
 
-# Runs in the baseline child: the plainest DuckDB load of every table file of a folder.
+# Runs in the baseline child: the plainest DuckDB load of every table file of a folder. With
+# "floor", each table also gets the columns the contract derives at import (a schedule's
+# running sums, a window over each loan's installments): no import can store those for less,
+# and the distance from there to the import is the checks.
 BASELINE_CHILD = r"""
 import sys, duckdb
 from pathlib import Path
-db, folder, fmt = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+db, folder, fmt, kind = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 reader = "read_csv" if fmt == "csv" else "read_parquet"
+derived = {}
+if kind == "floor":
+    from loanwatch.ingest.contract import TABLES
+    derived = {t.name: "".join(f", {sql} AS {name}" for name, (_, sql) in t.derived.items())
+               for t in TABLES}
 con = duckdb.connect(db)
 for path in sorted(folder.glob("*." + fmt)):
     target = str(path).replace("'", "''")
-    con.execute(f'CREATE TABLE "{path.stem}" AS SELECT * FROM {reader}(\'{target}\')')
+    extra = derived.get(path.stem, "")
+    con.execute(f'CREATE TABLE "{path.stem}" AS SELECT *{extra} FROM {reader}(\'{target}\')')
     n = con.execute(f'SELECT count(*) FROM "{path.stem}"').fetchone()[0]
     print(f"{path.stem}: {n} rows", flush=True)
-con.close()
-"""
-
-# Runs in the floor child: the bare load plus the columns the contract derives at import
-# (a schedule's running sums, a window over each loan's installments). No import can store
-# those for less; the distance from here to the import is the checks.
-FLOOR_CHILD = r"""
-import sys, duckdb
-from pathlib import Path
-from loanwatch.ingest.contract import TABLES_BY_NAME
-db, folder, fmt = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-reader = "read_csv" if fmt == "csv" else "read_parquet"
-con = duckdb.connect(db)
-for path in sorted(folder.glob("*." + fmt)):
-    target = str(path).replace("'", "''")
-    spec = TABLES_BY_NAME.get(path.stem)
-    derived = "".join(f", {sql} AS {name}" for name, (_, sql) in spec.derived.items()) if spec else ""
-    con.execute(f'CREATE TABLE "{path.stem}" AS SELECT *{derived} FROM {reader}(\'{target}\')')
-    print(f"{path.stem}: derived {derived != ''}", flush=True)
 con.close()
 """
 
@@ -229,8 +219,7 @@ def run_baseline(folder: Path, fmt: str, work: Path, i: int, kind: str = "baseli
     db = work / f"{kind}-{fmt}-{i}.duckdb"
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
-    child = BASELINE_CHILD if kind == "baseline" else FLOOR_CHILD
-    run = measure([sys.executable, "-c", child, str(db), str(folder), fmt])
+    run = measure([sys.executable, "-c", BASELINE_CHILD, str(db), str(folder), fmt, kind])
     size = _dir_size(db) if db.exists() else 0
     print(f"  {kind:<8} {fmt} #{i}: {run.seconds:7.1f} s  peak {run.peak_mb:6.0f} MB "
           f"(polled {run.polled_peak_mb:.0f}, maxrss {run.maxrss_mb:.0f})  "
