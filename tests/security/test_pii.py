@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from loanwatch.engines.duckdb import register_pii_functions
+from loanwatch.security import pii
 from loanwatch.security.masking import mask_sql
 from loanwatch.security.pii import KEY_ENV, KeyError_, PiiCipher, write_key_file
 
@@ -23,6 +24,15 @@ def test_encryption_round_trips_and_never_repeats(cipher):
     assert a != b and "13812345678" not in a
     assert cipher.decrypt(a) == cipher.decrypt(b) == "13812345678"
     assert cipher.encrypt(None) is None and cipher.decrypt(None) is None
+
+
+def test_a_large_batch_is_encrypted_in_slices_in_order(cipher, monkeypatch):
+    monkeypatch.setattr(pii, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(pii.os, "cpu_count", lambda: 4)  # four slices of 26, 26, 26 and 25
+    values = [None if i % 7 == 0 else f"客户{i}" for i in range(103)]
+    tokens = cipher.encrypt_many(values)
+    assert [cipher.decrypt(t) for t in tokens] == values
+    assert len({t for t in tokens if t}) == sum(v is not None for v in values)
 
 
 def test_a_tampered_ciphertext_is_refused(cipher):

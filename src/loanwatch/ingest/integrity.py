@@ -86,8 +86,7 @@ def check_schedules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     window = f"WINDOW w AS (PARTITION BY {cols} ORDER BY seq)"
     odd = (f"SELECT {cols}, seq, row_number() OVER w AS _rn, lag(seq) OVER w AS _prev "
            f"FROM (SELECT s.* FROM {good}) SEMI JOIN ({_broken_scopes(con, n, cols, good)}) o "
-           f"USING ({cols}) "
-           f"{window}")
+           f"USING ({cols}) {window}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bad_scope_{n} AS SELECT {cols}, "
         f"first(reason ORDER BY prio) AS reason "
@@ -112,8 +111,8 @@ MAX_SEQ_BITS = 4096
 
 
 def _broken_scopes(con: duckdb.DuckDBPyConnection, n: str, cols: str, good: str) -> str:
-    """SQL of the scopes whose seq do not run 1 … count: not 1 at least, not the count at
-    most, or fewer distinct values than rows. A grouping, without sorting the rows."""
+    """SQL of the scopes whose seq do not run 1 … count: the lowest is not 1, the highest is
+    not the count, or there are fewer distinct values than rows. A grouping, no sort."""
     top = con.execute(f"SELECT max(seq) FROM stg_{n} WHERE _err = 0").fetchall()[0][0] or 1
     if top <= MAX_SEQ_BITS:
         return (f"SELECT {cols} FROM {good} GROUP BY ALL HAVING min(seq) <> 1 OR "
