@@ -10,7 +10,7 @@ import time
 import duckdb
 import pytest
 
-from loanwatch.batch.store import new_run_id, planner_settings, save_mart
+from loanwatch.batch.store import new_run_id, save_mart
 
 D = dt.date.fromisoformat
 STAMP = {"engine": "duckdb", "policy_version": "test"}
@@ -93,19 +93,3 @@ def test_finished_at_is_when_the_rows_were_written(con):
               [D("2024-01-31")], run_id=run_id, **STAMP)
     (gap,) = con.execute("SELECT max(finished_at) - min(finished_at) FROM lw_runs").fetchall()[0]
     assert gap >= dt.timedelta(seconds=0.3)
-
-
-def _setting(con, name: str) -> str:
-    return con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
-
-
-def test_planner_settings_hold_inside_and_are_reset_after_even_on_error(con):
-    before = _setting(con, "disabled_optimizers")
-    with planner_settings(con, ("disabled_optimizers = 'build_side_probe_side'",)):
-        assert "build_side_probe_side" in _setting(con, "disabled_optimizers")
-        assert save(con, ROWS, [D("2024-01-31"), D("2024-02-29")]) == 2
-    assert _setting(con, "disabled_optimizers") == before
-    with pytest.raises(duckdb.Error), planner_settings(con, ("max_expression_depth = 777",)):
-        assert _setting(con, "max_expression_depth") == 777
-        con.execute("SELECT error('boom')")
-    assert _setting(con, "max_expression_depth") != 777

@@ -16,8 +16,9 @@ import duckdb
 from loanwatch.batch.marts import MARTS, with_needs
 from loanwatch.batch.model_registry import ensure_models_table
 from loanwatch.batch.overrides_store import ensure_override_tables
-from loanwatch.batch.store import new_run_id, planner_settings, save_arrow, save_mart, stored_dates
+from loanwatch.batch.store import new_run_id, save_arrow, save_mart, stored_dates
 from loanwatch.engines.base import AnalyticsEngine, open_engine
+from loanwatch.engines.duckdb import planner_settings
 from loanwatch.engines.ibis_duckdb import DuckDBEngine
 from loanwatch.policy import Policy
 from loanwatch.workspace import Workspace

@@ -6,9 +6,8 @@ records the run and the policy version that produced it; ``lw_runs`` lists the r
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -31,18 +30,6 @@ def new_run_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def _days(dates: Sequence[dt.date]) -> str:
     return ", ".join(f"DATE '{d.isoformat()}'" for d in dates)
-
-
-@contextlib.contextmanager
-def planner_settings(con: duckdb.DuckDBPyConnection, settings: Sequence[str]) -> Iterator[None]:
-    """DuckDB settings (``name = value``) for the queries run inside, reset after."""
-    for setting in settings:
-        con.execute(f"SET {setting}")
-    try:
-        yield
-    finally:
-        for setting in settings:
-            con.execute(f"RESET {setting.split('=')[0].strip()}")
 
 
 def save_mart(con: duckdb.DuckDBPyConnection, mart: str, rows_sql: str, dates: Sequence[dt.date],

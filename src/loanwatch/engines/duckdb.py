@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -40,6 +42,18 @@ def register_pii_functions(con: duckdb.DuckDBPyConnection, cipher: PiiCipher) ->
     con.execute("CREATE OR REPLACE TEMP MACRO lw_hash(v) AS CASE WHEN v IS NULL THEN NULL ELSE "
                 "left(sha256(getvariable('lw_hmac_outer') || unhex(sha256(getvariable("
                 f"'lw_hmac_inner') || encode(v::VARCHAR)))), {HASH_HEX_CHARS}) END")
+
+
+@contextlib.contextmanager
+def planner_settings(con: duckdb.DuckDBPyConnection, settings: Sequence[str]) -> Iterator[None]:
+    """DuckDB settings (``name = value``) for the queries run inside, reset after."""
+    for setting in settings:
+        con.execute(f"SET {setting}")
+    try:
+        yield
+    finally:
+        for setting in settings:
+            con.execute(f"RESET {setting.split('=')[0].strip()}")
 
 
 def in_force_sql(table: str, as_of: dt.date) -> str:

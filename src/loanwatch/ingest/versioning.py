@@ -7,12 +7,11 @@ as a whole. Re-importing identical rows writes nothing."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
 import duckdb
 
+from loanwatch.engines.duckdb import planner_settings
 from loanwatch.ingest.cells import ident
 from loanwatch.ingest.contract import Table
 from loanwatch.ingest.layout import compared_columns
@@ -46,7 +45,8 @@ def write_versions(con: duckdb.DuckDBPyConnection, table: Table, new: str, cols:
     if empty:
         # a schedule's rows come out of its window grouped by loan: not putting them back in
         # file order spares a merge (the stored order means nothing)
-        with _any_order(con) if table.replace_scope else contextlib.nullcontext():
+        order = ("preserve_insertion_order = false",) if table.replace_scope else ()
+        with planner_settings(con, order):
             con.execute(_insert(table, cols, f"SELECT {names}, NULL, NULL, {import_id} "
                                 f"FROM {new}"))
         return con.execute(f"SELECT count(*) FROM main.{table.name}").fetchall()[0][0]
@@ -54,16 +54,6 @@ def write_versions(con: duckdb.DuckDBPyConnection, table: Table, new: str, cols:
         con.execute(f"CREATE OR REPLACE TEMP TABLE put_{table.name} AS SELECT * FROM {new}")
         return _write_scoped(con, table, f"put_{table.name}", cols, extras, as_of, import_id)
     return _write_rows(con, table, new, cols, extras, as_of, import_id)
-
-
-@contextlib.contextmanager
-def _any_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Let DuckDB write the rows of the statements inside in any order."""
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        con.execute("SET preserve_insertion_order = true")
 
 
 def _write_rows(con, table, new, cols, extras, as_of, import_id) -> int:
