@@ -163,8 +163,7 @@ def _count(con, table: Table, src: Source) -> TableResult:
     n = table.name
     # the accepted rows are counted without their derived columns (a window for schedules)
     staged, loaded, bad = con.execute(
-        f"SELECT (SELECT count(*) FROM stg_{n}), (SELECT count(*) FROM stg_{n} s ANTI JOIN "
-        f"err_{n} e ON s.rowid = e.row WHERE s._err = 0), "
+        f"SELECT (SELECT count(*) FROM stg_{n}), (SELECT count(*) FROM {integrity.accepted_rows(n)}), "
         f"(SELECT count(DISTINCT COALESCE(row, -line)) FROM err_{n})").fetchall()[0]
     extras = list(staging.extra_columns(table, src))
     return TableResult(n, src.path.name, src.format, staged + len({r[0] for r in src.rejects}),

@@ -29,6 +29,11 @@ def _clean_rows(name: str) -> str:
     return f"stg_{name} s ANTI JOIN err_{name} e ON s.rowid = e.row"
 
 
+def accepted_rows(name: str) -> str:
+    """FROM clause (alias ``s``) of the staged rows with no error recorded, so far."""
+    return f"{_clean_rows(name)} WHERE s._err = 0"
+
+
 def check_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Rows sharing a key: an exact copy of an earlier row is dropped, conflicting ones all go."""
     key = ", ".join(ident(k) for k in table.key)
@@ -82,7 +87,7 @@ def check_schedules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     whole = "'schedule refused as a whole: another of its rows is bad'"
     # rows the CSV reader refused are known only by their raw fields
     unread = ", ".join(f"json_extract_string(raw, {lit(c)}) AS {ident(c)}" for c in scope)
-    good = f"{_clean_rows(n)} WHERE s._err = 0"
+    good = accepted_rows(n)
     window = f"WINDOW w AS (PARTITION BY {cols} ORDER BY seq)"
     odd = (f"SELECT {cols}, seq, row_number() OVER w AS _rn, lag(seq) OVER w AS _prev "
            f"FROM (SELECT s.* FROM {good}) SEMI JOIN ({_broken_scopes(con, n, cols, good)}) o "
@@ -127,4 +132,4 @@ def accepted_view(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     n = table.name
     derived = "".join(f", {sql} AS {ident(name)}" for name, (_, sql) in table.derived.items())
     con.execute(f"CREATE OR REPLACE TEMP VIEW ok_{n} AS SELECT s.* EXCLUDE (_err, _raw)"
-                f"{derived} FROM {_clean_rows(n)} WHERE s._err = 0")
+                f"{derived} FROM {accepted_rows(n)}")
