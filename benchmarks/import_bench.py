@@ -280,11 +280,12 @@ def report(results: list[Result]) -> int:
             print(f"{r.format:<8}{bs}{'n/a':>10}{'n/a':>10}{'n/a':>7}  not measured")
             status = 2
     for r in results:
-        base, floor = r.baseline_summary, r.floor_summary
+        base, floor, prod = r.baseline_summary, r.floor_summary, r.product_summary
         if base and floor:
+            against = f"; the import takes {prod[0] / floor[0]:.2f}x the floor" if prod else ""
             print(f"{r.format:<8} floor: the bare load with the derived columns takes "
                   f"{floor[0]:.1f} s ({floor[0] / base[0]:.2f}x the bare load, peak "
-                  f"{floor[1]:.0f} MB)")
+                  f"{floor[1]:.0f} MB){against}")
     for r in results:
         if r.error:
             print(f"\n[{r.format}] product import not measured: "

@@ -110,6 +110,15 @@ def test_exact_duplicate_keeps_one_and_conflicting_duplicates_keep_none(example_
                        ).fetchall()[0][0] == ["R001", "R003"]
 
 
+def test_a_key_with_absent_parts_is_a_duplicate_only_of_the_same_absences(example_dir,
+                                                                          run_import, con):
+    use_fixture(example_dir, "duplicate_null_key")  # line 3 repeats line 2, amount absent
+    run_import(example_dir)
+    assert [(r[1], r[2], r[3]) for r in quarantine(con)] == [
+        (3, "customer_id, occurred_on, kind, detail, amount", "exact duplicate of an earlier row")]
+    assert count(con, "registry_events") == 4
+
+
 def test_a_quarantined_loan_takes_its_schedule_and_repayments_with_it(example_dir, run_import, con):
     use_fixture(example_dir, "missing_required")  # L002 refused
     run_import(example_dir)
